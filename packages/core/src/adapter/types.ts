@@ -1,0 +1,44 @@
+import type { ChatMessage, LanguageModel } from '../lm/types.js';
+import type { Signature } from '../signature/signature.js';
+
+/** A few-shot demo: an Example or a plain object keyed by field name (loaded programs hold plain objects). */
+export type Demo = Readonly<Record<string, unknown>> | { toDict(): Record<string, unknown> };
+
+/** Everything one adapter call needs. `config` holds LM request parameters (temperature, n, ...). */
+export interface AdapterCallOptions {
+  lm: LanguageModel;
+  config: Readonly<Record<string, unknown>>;
+  signature: Signature;
+  demos: readonly Demo[];
+  inputs: Readonly<Record<string, unknown>>;
+  signal?: AbortSignal | undefined;
+}
+
+/** One event of a streamed adapter call: new text of an output field, then the parsed outputs. */
+export type AdapterStreamEvent =
+  | { type: 'delta'; field: string; text: string }
+  | { type: 'done'; outputs: Record<string, unknown> };
+
+/**
+ * Turns a signature + demos + inputs into chat messages and a completion back into typed values.
+ * Implementations (ChatAdapter, JSONAdapter, XMLAdapter, TemplateAdapter) live in @dspy-ts/adapters.
+ */
+export interface Adapter {
+  readonly name: string;
+  format(signature: Signature, demos: readonly Demo[], inputs: Readonly<Record<string, unknown>>): ChatMessage[];
+  /** Parses one completion into output values; throws AdapterParseError when it cannot. */
+  parse(signature: Signature, completion: string): Record<string, unknown>;
+  /** Formats, calls the LM, parses every completion (with this adapter's fallbacks). One object per choice. */
+  call(options: AdapterCallOptions): Promise<Record<string, unknown>[]>;
+  /** Renders output values the way this adapter expects an LM to answer (DummyLM uses it). */
+  formatCompletion(values: Readonly<Record<string, unknown>>, signature?: Signature): string;
+  /** Streams one completion as field deltas (optional; see streamify). */
+  stream?(options: AdapterCallOptions): AsyncIterable<AdapterStreamEvent>;
+}
+
+export const isAdapter = (value: unknown): value is Adapter =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as Adapter).format === 'function' &&
+  typeof (value as Adapter).parse === 'function' &&
+  typeof (value as Adapter).call === 'function';

@@ -1,0 +1,72 @@
+export type { Adapter, AdapterCallOptions, AdapterStreamEvent, Demo } from './adapter/types.js';
+export { isAdapter } from './adapter/types.js';
+export {
+  AdapterParseError,
+  ConfigurationError,
+  ContextWindowExceededError,
+  DspyError,
+  InputError,
+  LMAbortError,
+  LMAuthError,
+  LMBillingError,
+  LMConfigurationError,
+  LMError,
+  type LMErrorDetails,
+  LMInvalidRequestError,
+  LMRateLimitError,
+  LMServerError,
+  LMTimeoutError,
+  LMUnexpectedError,
+  LMUnsupportedModelError,
+  MetricError,
+  SessionStateError,
+  SignatureError,
+  type SignatureLike,
+  VersionConflictError,
+} from './errors.js';
+export type {
+  ChatMessage,
+  LanguageModel,
+  LMHistoryEntry,
+  LMRequest,
+  LMResponse,
+  LMStreamChunk,
+  Usage,
+} from './lm/types.js';
+export { isLanguageModel } from './lm/types.js';
+export { History, type HistoryMessage } from './primitives/history.js';
+export {
+  type Field,
+  type FieldIO,
+  type FieldOptions,
+  type FieldSpec,
+  InputField,
+  OutputField,
+} from './signature/field.js';
+export type { CallInputs, ParseInputs, ParseOutputs, PyType } from './signature/infer.js';
+export { inferPrefix } from './signature/infer-prefix.js';
+export { acceptsNull, type CustomTypes, pythonLiteralRepr, zodTypeName } from './signature/python-types.js';
+export {
+  cleandoc,
+  ensureSignature,
+  type FieldPatch,
+  type FieldValues,
+  Signature,
+  type SignatureDefinition,
+  type SignatureOptions,
+  type SignatureState,
+  signature,
+} from './signature/signature.js';
+export {
+  type Callback,
+  configure,
+  context,
+  currentAdapter,
+  type Logger,
+  registerDefaultAdapter,
+  resolveAdapter,
+  type Settings,
+  settings,
+  type TraceEntry,
+  withActiveAdapter,
+} from './settings.js';

@@ -1,0 +1,135 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Adapter } from './adapter/types.js';
+import { ConfigurationError } from './errors.js';
+import type { LanguageModel } from './lm/types.js';
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/** One recorded predictor call: what optimizers read to build demos. */
+export interface TraceEntry {
+  predictor: object;
+  inputs: Record<string, unknown>;
+  prediction: Record<string, unknown> & { toDict(): Record<string, unknown> };
+}
+
+export interface Callback {
+  onModuleStart?(callId: string, instance: object, inputs: Record<string, unknown>): void;
+  onModuleEnd?(callId: string, outputs: unknown, error: unknown): void;
+}
+
+export interface Settings {
+  lm: LanguageModel | undefined;
+  adapter: Adapter | undefined;
+  /** Where Predict appends trace entries; `null` disables tracing. */
+  trace: TraceEntry[] | null;
+  callbacks: Callback[];
+  trackUsage: boolean;
+  disableHistory: boolean;
+  maxHistorySize: number;
+  maxTraceSize: number;
+  numThreads: number;
+  maxErrors: number;
+  warnOnTypeMismatch: boolean;
+  logger: Logger;
+}
+
+const consoleLogger: Logger = {
+  info: (message) => console.info(message),
+  warn: (message) => console.warn(message),
+};
+
+const globalSettings: Settings = {
+  lm: undefined,
+  adapter: undefined,
+  trace: [],
+  callbacks: [],
+  trackUsage: false,
+  disableHistory: false,
+  maxHistorySize: 10_000,
+  maxTraceSize: 10_000,
+  numThreads: 8,
+  maxErrors: 10,
+  warnOnTypeMismatch: true,
+  logger: consoleLogger,
+};
+
+const KNOWN_KEYS = new Set(Object.keys(globalSettings));
+const overrides = new AsyncLocalStorage<Partial<Settings>>();
+let defaultAdapter: Adapter | undefined;
+
+const checkKeys = (values: object): void => {
+  for (const key of Object.keys(values)) {
+    if (!KNOWN_KEYS.has(key)) {
+      throw new ConfigurationError(`Unknown setting '${key}'. Known settings: ${[...KNOWN_KEYS].join(', ')}.`);
+    }
+  }
+};
+
+/** Sets process-wide defaults. May be called any number of times; the last call wins. */
+export function configure(values: Partial<Settings>): void {
+  checkKeys(values);
+  Object.assign(globalSettings, values);
+}
+
+/**
+ * Runs `fn` with settings overridden inside its async scope only (AsyncLocalStorage): concurrent
+ * contexts never see each other's values. Contexts nest; the outer values are restored on exit.
+ */
+export function context<T>(values: Partial<Settings>, fn: () => T): T {
+  checkKeys(values);
+  const parent = overrides.getStore();
+  return overrides.run(parent ? { ...parent, ...values } : { ...values }, fn);
+}
+
+const read = <K extends keyof Settings>(key: K): Settings[K] => {
+  const scoped = overrides.getStore();
+  return scoped && Object.hasOwn(scoped, key) ? (scoped[key] as Settings[K]) : globalSettings[key];
+};
+
+/** The effective settings: context overrides, then `configure()` values. Read-only. */
+export const settings: Readonly<Settings> & { get<K extends keyof Settings>(key: K): Settings[K] } = new Proxy(
+  {} as Readonly<Settings> & { get<K extends keyof Settings>(key: K): Settings[K] },
+  {
+    get(_target, key) {
+      if (key === 'get') return read;
+      if (typeof key === 'string' && KNOWN_KEYS.has(key)) return read(key as keyof Settings);
+      if (typeof key === 'symbol' || key === 'then' || key === 'toJSON') return undefined;
+      throw new ConfigurationError(`'Settings' object has no attribute '${key}'`);
+    },
+    set(_target, key) {
+      throw new ConfigurationError(`Use configure({ ${String(key)} }) or context(...) to change settings.`);
+    },
+  },
+);
+
+/**
+ * Registers the adapter used when none is configured. `@dspy-ts/session` and `@dspy-ts/optimizers`
+ * register a ChatAdapter on import, as DSPy does.
+ */
+export function registerDefaultAdapter(adapter: Adapter): void {
+  defaultAdapter = adapter;
+}
+
+/** The adapter for a call: context/configure value, else the registered default, else an error. */
+export function resolveAdapter(): Adapter {
+  const adapter = read('adapter') ?? defaultAdapter;
+  if (!adapter) {
+    throw new ConfigurationError(
+      'No adapter is configured. Import an adapter and configure it, e.g. ' +
+        "`import { ChatAdapter } from '@dspy-ts/adapters'; configure({ adapter: new ChatAdapter() })`, " +
+        'or import @dspy-ts/session or @dspy-ts/optimizers, which make ChatAdapter the default.',
+    );
+  }
+  return adapter;
+}
+
+const activeAdapter = new AsyncLocalStorage<Adapter>();
+
+/** Runs `fn` with `adapter` marked as the one formatting the current LM call (DummyLM answers in its format). */
+export const withActiveAdapter = <T>(adapter: Adapter, fn: () => T): T => activeAdapter.run(adapter, fn);
+
+/** The adapter formatting the current LM call, if any. */
+export const currentAdapter = (): Adapter | undefined => activeAdapter.getStore();

@@ -1,0 +1,173 @@
+import { z } from 'zod';
+import { SignatureError } from '../errors.js';
+import { History } from '../primitives/history.js';
+import type { TypeExpr } from './type-expr.js';
+
+export interface ResolvedType {
+  schema: z.ZodType;
+  /** The annotation as DSPy prints it in prompts: 'str', 'list[str]', "Literal['a', 'b']", ... */
+  typeName: string;
+}
+
+export type CustomTypes = Readonly<Record<string, z.ZodType>>;
+
+/** Python's repr of a Literal argument: single quotes unless the text holds only single quotes. */
+export const pythonLiteralRepr = (value: string | number | boolean | null): string => {
+  if (value === null) return 'None';
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  if (typeof value === 'number') return String(value);
+  if (!value.includes("'")) return `'${value}'`;
+  if (!value.includes('"')) return `"${value}"`;
+  return `'${value.replaceAll("'", "\\'")}'`;
+};
+
+const literalSchema = (values: (string | number | boolean | null)[]): z.ZodType =>
+  values.every((v) => typeof v === 'string')
+    ? z.enum(values as [string, ...string[]])
+    : z.union(values.map((v) => z.literal(v)) as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]]);
+
+const unionOf = (options: ResolvedType[]): ResolvedType => {
+  const withoutNone = options.filter((o) => o.typeName !== 'NoneType');
+  const hasNone = withoutNone.length < options.length;
+  const names = [...withoutNone.map((o) => o.typeName), ...(hasNone ? ['NoneType'] : [])];
+  const typeName = `Union[${names.join(', ')}]`;
+  const core =
+    withoutNone.length === 1
+      ? withoutNone[0]!.schema
+      : z.union(withoutNone.map((o) => o.schema) as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]]);
+  return { schema: hasNone ? core.nullable() : core, typeName };
+};
+
+const unknownName = (name: string): never => {
+  throw new SignatureError(
+    `Unknown name: ${name}. Supported types: str, int, float, bool, list[...], dict[...], tuple[...], ` +
+      "Literal[...], Optional[...], Union[...], Any, History, or a name passed in `customTypes`.",
+  );
+};
+
+/** Resolves a parsed annotation to a zod schema and its Python display name. */
+export function resolveType(expr: TypeExpr, customTypes: CustomTypes = {}): ResolvedType {
+  if (expr.kind === 'literal') {
+    return { schema: literalSchema(expr.values), typeName: `Literal[${expr.values.map(pythonLiteralRepr).join(', ')}]` };
+  }
+  if (expr.kind === 'union') return unionOf(expr.options.map((o) => resolveType(o, customTypes)));
+
+  const args = (expr.args ?? []).map((a) => resolveType(a, customTypes));
+  const generic = (origin: string) => `${origin}[${args.map((a) => a.typeName).join(', ')}]`;
+  const name = expr.name.replace(/^(typing|builtins)\./, '');
+  const custom = Object.hasOwn(customTypes, expr.name) ? customTypes[expr.name] : undefined;
+  if (custom) return { schema: custom, typeName: zodTypeName(custom, expr.name) };
+
+  switch (name) {
+    case 'str':
+    case 'None':
+      return { schema: z.string(), typeName: 'str' };
+    case 'NoneType':
+      return { schema: z.null(), typeName: 'NoneType' };
+    case 'int':
+      return { schema: z.int(), typeName: 'int' };
+    case 'float':
+      return { schema: z.number(), typeName: 'float' };
+    case 'bool':
+      return { schema: z.boolean(), typeName: 'bool' };
+    case 'Any':
+      return { schema: z.unknown(), typeName: 'Any' };
+    case 'History':
+    case 'dspy.History':
+      return { schema: History.schema, typeName: 'History' };
+    case 'list':
+    case 'List':
+    case 'set':
+    case 'Set':
+    case 'frozenset': {
+      if (args.length > 1) throw new SignatureError(`${expr.name}[...] takes one type argument, got ${args.length}.`);
+      const origin = name.toLowerCase();
+      return args[0]
+        ? { schema: z.array(args[0].schema), typeName: generic(origin) }
+        : { schema: z.array(z.unknown()), typeName: origin };
+    }
+    case 'dict':
+    case 'Dict': {
+      if (args.length === 0) return { schema: z.record(z.string(), z.unknown()), typeName: 'dict' };
+      if (args.length !== 2) throw new SignatureError(`dict[...] takes two type arguments (key, value), got ${args.length}.`);
+      return { schema: z.record(z.string(), args[1]!.schema), typeName: generic('dict') };
+    }
+    case 'tuple':
+    case 'Tuple': {
+      if (args.length === 0) return { schema: z.array(z.unknown()), typeName: 'tuple' };
+      if (expr.variadic) {
+        return { schema: z.array(args[0]!.schema), typeName: `tuple[${args[0]!.typeName}, ...]` };
+      }
+      const items = args.map((a) => a.schema) as [z.ZodType, ...z.ZodType[]];
+      return { schema: z.tuple(items), typeName: generic('tuple') };
+    }
+    case 'Optional': {
+      if (args.length !== 1) throw new SignatureError('Optional must have exactly one type argument');
+      return unionOf([args[0]!, { schema: z.null(), typeName: 'NoneType' }]);
+    }
+    case 'Union':
+      if (args.length === 0) throw new SignatureError('Union needs at least one type argument.');
+      return args.length === 1 ? args[0]! : unionOf(args);
+    default:
+      return unknownName(expr.name);
+  }
+}
+
+type ZodDef = { type: string; [key: string]: unknown };
+const defOf = (schema: z.ZodType): ZodDef => (schema as unknown as { _zod: { def: ZodDef } })._zod.def;
+
+/** The Python-style type name DSPy would print for a zod schema ('str', 'list[int]', ...). */
+export function zodTypeName(schema: z.ZodType, fallbackName?: string): string {
+  if (schema === History.schema) return 'History';
+  const title = z.globalRegistry.get(schema)?.title;
+  if (typeof title === 'string') return title;
+  const def = defOf(schema);
+  switch (def.type) {
+    case 'string':
+      return 'str';
+    case 'number': {
+      const checks = (def.checks as { _zod: { def: { check?: string; format?: string } } }[] | undefined) ?? [];
+      const isInt = (schema as unknown as { format?: string }).format?.includes('int') ||
+        checks.some((c) => c._zod.def.format?.includes('int'));
+      return isInt ? 'int' : 'float';
+    }
+    case 'int':
+      return 'int';
+    case 'boolean':
+      return 'bool';
+    case 'null':
+      return 'NoneType';
+    case 'any':
+    case 'unknown':
+      return 'Any';
+    case 'array':
+      return `list[${zodTypeName(def.element as z.ZodType)}]`;
+    case 'record':
+      return `dict[${zodTypeName(def.keyType as z.ZodType)}, ${zodTypeName(def.valueType as z.ZodType)}]`;
+    case 'tuple':
+      return `tuple[${(def.items as z.ZodType[]).map((i) => zodTypeName(i)).join(', ')}]`;
+    case 'enum':
+      return `Literal[${Object.values(def.entries as Record<string, string>).map(pythonLiteralRepr).join(', ')}]`;
+    case 'literal':
+      return `Literal[${(def.values as (string | number | boolean | null)[]).map(pythonLiteralRepr).join(', ')}]`;
+    case 'nullable':
+    case 'optional':
+      return `Union[${zodTypeName(def.innerType as z.ZodType)}, NoneType]`;
+    case 'default':
+    case 'prefault':
+    case 'readonly':
+    case 'catch':
+      return zodTypeName(def.innerType as z.ZodType, fallbackName);
+    case 'union': {
+      const options = def.options as z.ZodType[];
+      return `Union[${options.map((o) => zodTypeName(o)).join(', ')}]`;
+    }
+    case 'object':
+      return fallbackName ?? 'dict';
+    default:
+      return fallbackName ?? 'Any';
+  }
+}
+
+/** True when `null` is a valid value of the schema (Optional outputs parse to null when missing). */
+export const acceptsNull = (schema: z.ZodType): boolean => schema.safeParse(null).success;

@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// Fails when a package imports a workspace package it does not declare, when the package graph
+// has a cycle, or when files inside one package import each other in a cycle.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const packagesDir = join(root, 'packages');
+const importRe = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+const walk = (dir) =>
+  readdirSync(dir).flatMap((entry) => {
+    const path = join(dir, entry);
+    return statSync(path).isDirectory() ? walk(path) : path.endsWith('.ts') ? [path] : [];
+  });
+
+const findCycle = (graph) => {
+  const state = new Map();
+  const stack = [];
+  const visit = (node) => {
+    state.set(node, 'open');
+    stack.push(node);
+    for (const next of graph.get(node) ?? []) {
+      if (state.get(next) === 'open') return [...stack.slice(stack.indexOf(next)), next];
+      if (!state.has(next)) {
+        const cycle = visit(next);
+        if (cycle) return cycle;
+      }
+    }
+    stack.pop();
+    state.set(node, 'done');
+    return undefined;
+  };
+  for (const node of graph.keys()) {
+    if (!state.has(node)) {
+      const cycle = visit(node);
+      if (cycle) return cycle;
+    }
+  }
+  return undefined;
+};
+
+const problems = [];
+const packageGraph = new Map();
+for (const name of readdirSync(packagesDir)) {
+  const manifest = JSON.parse(readFileSync(join(packagesDir, name, 'package.json'), 'utf8'));
+  const declared = new Set(Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies }));
+  packageGraph.set(manifest.name, [...declared].filter((d) => d.startsWith('@dspy-ts/')));
+  const files = walk(join(packagesDir, name, 'src'));
+  const fileGraph = new Map();
+  for (const file of files) {
+    const edges = [];
+    for (const match of readFileSync(file, 'utf8').matchAll(importRe)) {
+      const spec = match[1] ?? match[2];
+      if (spec.startsWith('.')) {
+        edges.push(resolve(dirname(file), spec).replace(/\.js$/, '.ts'));
+      } else if (spec.startsWith('@dspy-ts/')) {
+        const target = spec.split('/').slice(0, 2).join('/');
+        if (target !== manifest.name && !declared.has(target)) {
+          problems.push(`${relative(root, file)} imports ${target}, which ${manifest.name} does not declare`);
+        }
+      }
+    }
+    // Type-only imports cannot create runtime cycles, but we keep the graph strict anyway.
+    fileGraph.set(file, edges);
+  }
+  const cycle = findCycle(fileGraph);
+  if (cycle) problems.push(`import cycle in ${manifest.name}: ${cycle.map((f) => relative(root, f)).join(' -> ')}`);
+}
+const packageCycle = findCycle(packageGraph);
+if (packageCycle) problems.push(`package cycle: ${packageCycle.join(' -> ')}`);
+
+if (problems.length > 0) {
+  console.error(`dependency check failed:\n  ${problems.join('\n  ')}`);
+  process.exit(1);
+}
+console.log(`dependency check: ${packageGraph.size} packages, no cycles`);

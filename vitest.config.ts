@@ -1,0 +1,17 @@
+import { defineConfig } from 'vitest/config';
+import RequireTests from './scripts/require-tests.ts';
+import projects from './vitest.workspace.ts';
+
+// Resolve workspace packages to their TypeScript sources: tests never need a build.
+// ssr.resolve.conditions replaces Vite's defaults, so they are listed again.
+const conditions = ['@dspy-ts/source', 'module', 'node', 'development|production'];
+
+export default defineConfig({
+  ssr: { resolve: { conditions } },
+  test: {
+    projects,
+    passWithNoTests: false,
+    reporters: ['default', new RequireTests()],
+    testTimeout: 20_000,
+  },
+});
