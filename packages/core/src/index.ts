@@ -34,7 +34,36 @@ export type {
   Usage,
 } from './lm/types.js';
 export { isLanguageModel } from './lm/types.js';
+export { DummyLM, type DummyAnswer, type DummyRule } from './lm/dummy.js';
+export { ChainOfThought, type ChainOfThoughtOptions } from './predict/chain-of-thought.js';
+export { type AnyPredict, Predict } from './predict/predict.js';
+export type {
+  InputsOf,
+  OutputsOf,
+  PredictCallOptions,
+  PredictConfig,
+  PredictInputs,
+  SignatureInput,
+  TypedPrediction,
+} from './predict/types.js';
+export { Example, type ExampleData, toPlain } from './primitives/example.js';
 export { History, type HistoryMessage } from './primitives/history.js';
+export {
+  isParameter,
+  type LoadStateOptions,
+  Module,
+  PARAMETER,
+  type Parameter,
+  type ProgramState,
+} from './primitives/module.js';
+export { Completions, Prediction } from './primitives/prediction.js';
+export {
+  DSPY_TS_VERSION,
+  dependencyVersions,
+  loadProgram,
+  programFileText,
+  saveProgram,
+} from './primitives/program-file.js';
 export {
   type Field,
   type FieldIO,
@@ -62,6 +91,7 @@ export {
   configure,
   context,
   currentAdapter,
+  currentAmbientInputs,
   type Logger,
   registerDefaultAdapter,
   resolveAdapter,
@@ -69,4 +99,6 @@ export {
   settings,
   type TraceEntry,
   withActiveAdapter,
+  withAmbientInputs,
 } from './settings.js';
+export { atomicWriteFile } from './utils/atomic-write.js';

@@ -50,9 +50,14 @@ export function resolveType(expr: TypeExpr, customTypes: CustomTypes = {}): Reso
   if (expr.kind === 'literal') {
     return { schema: literalSchema(expr.values), typeName: `Literal[${expr.values.map(pythonLiteralRepr).join(', ')}]` };
   }
-  if (expr.kind === 'union') return unionOf(expr.options.map((o) => resolveType(o, customTypes)));
+  // `None` alone means str (DSPy quirk), but inside a union or generic it is NoneType.
+  const resolveArg = (arg: TypeExpr): ResolvedType =>
+    arg.kind === 'name' && arg.name === 'None' && !arg.args
+      ? { schema: z.null(), typeName: 'NoneType' }
+      : resolveType(arg, customTypes);
+  if (expr.kind === 'union') return unionOf(expr.options.map(resolveArg));
 
-  const args = (expr.args ?? []).map((a) => resolveType(a, customTypes));
+  const args = (expr.args ?? []).map(resolveArg);
   const generic = (origin: string) => `${origin}[${args.map((a) => a.typeName).join(', ')}]`;
   const name = expr.name.replace(/^(typing|builtins)\./, '');
   const custom = Object.hasOwn(customTypes, expr.name) ? customTypes[expr.name] : undefined;

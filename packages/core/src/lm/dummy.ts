@@ -1,0 +1,87 @@
+import { ConfigurationError } from '../errors.js';
+import { currentAdapter, settings } from '../settings.js';
+import type { LanguageModel, LMHistoryEntry, LMRequest, LMResponse } from './types.js';
+
+export type DummyAnswer = Readonly<Record<string, unknown>>;
+/** A rule: gets the request, returns the answer values (or undefined to fall through). */
+export type DummyRule = (request: LMRequest) => DummyAnswer | string | undefined;
+
+/** Chat-format rendering used when no adapter is active (DSPy DummyLM's default formatter). */
+const chatFormat = (values: DummyAnswer): string =>
+  Object.entries(values)
+    .map(([key, value]) => `[[ ## ${key} ## ]]\n${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .join('\n\n');
+
+/**
+ * A scripted LM for tests: answers in order (array), by input text (object: the first key found in
+ * the last message), or by a function. Answers are rendered in the format of the adapter that is
+ * calling, so the real parse path runs. No cache. Running out of answers is a ConfigurationError.
+ */
+export class DummyLM implements LanguageModel {
+  readonly model = 'dummy';
+  readonly defaults = { temperature: 0, n: undefined };
+  readonly capabilities = { responseFormat: 'json_schema' as const };
+  history: LMHistoryEntry[] = [];
+  /** Every request received, in order (messages and parameters). */
+  readonly requests: LMRequest[] = [];
+  #answers: DummyAnswer[] | Readonly<Record<string, DummyAnswer>> | DummyRule;
+  #next = 0;
+
+  constructor(answers: DummyAnswer[] | Readonly<Record<string, DummyAnswer>> | DummyRule) {
+    this.#answers = Array.isArray(answers) ? [...answers] : answers;
+  }
+
+  async request(request: LMRequest): Promise<LMResponse> {
+    this.requests.push(request);
+    const n = request.n ?? 1;
+    const outputs = Array.from({ length: n }, () => this.#render(this.#answerFor(request)));
+    if (!settings.disableHistory) {
+      this.history.push({
+        messages: request.messages,
+        outputs,
+        usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
+        model: this.model,
+        timestamp: new Date().toISOString(),
+        request: { temperature: request.temperature, n: request.n, ...request.extra },
+      });
+      if (this.history.length > settings.maxHistorySize) this.history.shift();
+    }
+    return { outputs, usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 } };
+  }
+
+  #answerFor(request: LMRequest): DummyAnswer | string {
+    const answers = this.#answers;
+    if (typeof answers === 'function') {
+      const answer = answers(request);
+      if (answer === undefined) throw new ConfigurationError('DummyLM: the answer function returned no answer for this request.');
+      return answer;
+    }
+    if (Array.isArray(answers)) {
+      const answer = answers[this.#next++];
+      if (!answer) {
+        throw new ConfigurationError(
+          `DummyLM ran out of scripted answers after ${answers.length} call(s); add more answers to the DummyLM.`,
+        );
+      }
+      return answer;
+    }
+    const last = request.messages[request.messages.length - 1]?.content ?? '';
+    const key = Object.keys(answers).find((candidate) => last.includes(candidate));
+    if (key === undefined) {
+      throw new ConfigurationError(
+        `DummyLM has no answer for this input: none of its keys (${Object.keys(answers).join(', ')}) occurs in the last message.`,
+      );
+    }
+    return (answers as Record<string, DummyAnswer>)[key]!;
+  }
+
+  #render(answer: DummyAnswer | string): string {
+    if (typeof answer === 'string') return answer;
+    const adapter = currentAdapter() ?? settings.adapter;
+    return adapter ? adapter.formatCompletion(answer) : chatFormat(answer);
+  }
+
+  dumpState(): Record<string, unknown> {
+    return { _dspy_lm_class: 'dspy_ts.DummyLM', model: this.model };
+  }
+}

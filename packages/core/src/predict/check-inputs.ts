@@ -1,0 +1,45 @@
+import { InputError } from '../errors.js';
+import type { Logger } from '../settings.js';
+import { acceptsNull } from '../signature/python-types.js';
+import type { Signature } from '../signature/signature.js';
+
+const pythonRepr = (value: unknown): string => (typeof value === 'string' ? `'${value}'` : JSON.stringify(value));
+
+/**
+ * TS rule (API.md): missing required inputs and unknown keys are InputErrors (Python only warns).
+ * A value of the wrong type still only warns, with Python's text.
+ */
+export function checkInputs(signature: Signature, inputs: Record<string, unknown>, logger: Logger | undefined): void {
+  const expected = Object.keys(signature.inputFields);
+  const extra = Object.keys(inputs).filter((key) => !Object.hasOwn(signature.inputFields, key));
+  if (extra.length > 0) {
+    throw new InputError(
+      `Input contains fields not in signature: [${extra.map(pythonRepr).join(', ')}]. ` +
+        `Expected fields: [${expected.map(pythonRepr).join(', ')}]. ` +
+        'Remove them, or add them to the signature.',
+    );
+  }
+  const missing = Object.values(signature.inputFields)
+    .filter((field) => inputs[field.name] === undefined && !acceptsNull(field.schema))
+    .map((field) => field.name);
+  if (missing.length > 0) {
+    const present = expected.filter((name) => inputs[name] !== undefined);
+    throw new InputError(
+      'Not all input fields were provided to module. ' +
+        `Present: [${present.map(pythonRepr).join(', ')}]. Missing: [${missing.map(pythonRepr).join(', ')}].`,
+    );
+  }
+  if (!logger) return;
+  for (const field of Object.values(signature.inputFields)) {
+    const value = inputs[field.name];
+    if (field.isTypeUndefined || value === undefined || value === null || field.isHistory) continue;
+    // A list of strings is accepted for a str field, as in DSPy.
+    if (field.typeName === 'str' && Array.isArray(value) && value.every((v) => typeof v === 'string')) continue;
+    if (!field.schema.safeParse(value).success) {
+      logger.warn(
+        `Type mismatch for field '${field.name}': expected ${field.typeName} based on given Signature, ` +
+          `but the provided value is incompatible: ${pythonRepr(value)}.`,
+      );
+    }
+  }
+}

@@ -1,0 +1,33 @@
+import type { Demo } from '../adapter/types.js';
+import type { LanguageModel } from '../lm/types.js';
+import type { Prediction } from '../primitives/prediction.js';
+import type { CallInputs, ParseInputs, ParseOutputs } from '../signature/infer.js';
+import type { FieldValues, Signature } from '../signature/signature.js';
+
+/** What a predictor accepts as its signature: a DSPy string or a Signature. */
+export type SignatureInput = string | Signature<FieldValues, FieldValues>;
+
+export type InputsOf<S> = S extends string ? ParseInputs<S> : S extends Signature<infer I, FieldValues> ? I : FieldValues;
+export type OutputsOf<S> = S extends string ? ParseOutputs<S> : S extends Signature<FieldValues, infer O> ? O : FieldValues;
+
+/** A Prediction whose output fields are typed. */
+export type TypedPrediction<O> = Prediction & Readonly<O>;
+
+/** Keys of a call that control the call instead of filling an input field. */
+export interface PredictCallOptions {
+  /** LM request parameters for this call, merged over the predictor's config. */
+  config?: Readonly<Record<string, unknown>> | undefined;
+  lm?: LanguageModel | undefined;
+  demos?: readonly Demo[] | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export type PredictInputs<S> = CallInputs<InputsOf<S>> & PredictCallOptions;
+
+/** Default LM request parameters of a predictor (snake_case keys are passed through as they are). */
+export interface PredictConfig {
+  temperature?: number | undefined;
+  n?: number | undefined;
+  maxTokens?: number | undefined;
+  [key: string]: unknown;
+}

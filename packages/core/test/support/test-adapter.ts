@@ -1,0 +1,70 @@
+import {
+  type Adapter,
+  type AdapterCallOptions,
+  AdapterParseError,
+  type ChatMessage,
+  type Demo,
+  type Signature,
+  withActiveAdapter,
+} from '../../src/index.js';
+
+/**
+ * A tiny adapter for core tests (the real ones live in @dspy-ts/adapters): one `name: value` line
+ * per field, outputs parsed back as JSON when possible.
+ */
+export class LineAdapter implements Adapter {
+  readonly name = 'LineAdapter';
+
+  format(signature: Signature, demos: readonly Demo[], inputs: Readonly<Record<string, unknown>>): ChatMessage[] {
+    const line = (values: Readonly<Record<string, unknown>>, names: string[]) =>
+      names
+        .filter((name) => values[name] !== undefined)
+        .map((name) => `${name}: ${JSON.stringify(values[name])}`)
+        .join('\n');
+    const messages: ChatMessage[] = [{ role: 'system', content: signature.instructions }];
+    for (const demo of demos) {
+      const values = 'toDict' in demo && typeof demo.toDict === 'function' ? demo.toDict() : (demo as Record<string, unknown>);
+      messages.push({ role: 'user', content: line(values, Object.keys(signature.inputFields)) });
+      messages.push({ role: 'assistant', content: line(values, Object.keys(signature.outputFields)) });
+    }
+    messages.push({ role: 'user', content: line(inputs, Object.keys(signature.inputFields)) });
+    return messages;
+  }
+
+  parse(signature: Signature, completion: string): Record<string, unknown> {
+    const values: Record<string, unknown> = {};
+    for (const line of completion.split('\n')) {
+      const match = /^(\w+): (.*)$/.exec(line);
+      if (!match || !(match[1]! in signature.outputFields)) continue;
+      try {
+        values[match[1]!] = JSON.parse(match[2]!);
+      } catch {
+        values[match[1]!] = match[2];
+      }
+    }
+    const missing = Object.keys(signature.outputFields).filter((name) => !(name in values));
+    if (missing.length > 0) {
+      throw new AdapterParseError({ adapterName: this.name, completion, signature, parsedResult: values });
+    }
+    return values;
+  }
+
+  async call(options: AdapterCallOptions): Promise<Record<string, unknown>[]> {
+    const messages = this.format(options.signature, options.demos, options.inputs);
+    const response = await withActiveAdapter(this, () =>
+      options.lm.request({
+        messages,
+        temperature: options.config.temperature as number | undefined,
+        n: options.config.n as number | undefined,
+        signal: options.signal,
+      }),
+    );
+    return response.outputs.map((output) => this.parse(options.signature, output));
+  }
+
+  formatCompletion(values: Readonly<Record<string, unknown>>): string {
+    return Object.entries(values)
+      .map(([name, value]) => `${name}: ${JSON.stringify(value)}`)
+      .join('\n');
+  }
+}
