@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const packagesDir = join(root, 'packages');
-const importRe = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const importRe =
+  /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 const walk = (dir) =>
   readdirSync(dir).flatMap((entry) => {
@@ -46,7 +47,10 @@ const packageGraph = new Map();
 for (const name of readdirSync(packagesDir)) {
   const manifest = JSON.parse(readFileSync(join(packagesDir, name, 'package.json'), 'utf8'));
   const declared = new Set(Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies }));
-  packageGraph.set(manifest.name, [...declared].filter((d) => d.startsWith('@dspy-ts/')));
+  packageGraph.set(
+    manifest.name,
+    [...declared].filter((d) => d.startsWith('@dspy-ts/')),
+  );
   const files = walk(join(packagesDir, name, 'src'));
   const fileGraph = new Map();
   for (const file of files) {
@@ -66,7 +70,8 @@ for (const name of readdirSync(packagesDir)) {
     fileGraph.set(file, edges);
   }
   const cycle = findCycle(fileGraph);
-  if (cycle) problems.push(`import cycle in ${manifest.name}: ${cycle.map((f) => relative(root, f)).join(' -> ')}`);
+  if (cycle)
+    problems.push(`import cycle in ${manifest.name}: ${cycle.map((f) => relative(root, f)).join(' -> ')}`);
 }
 const packageCycle = findCycle(packageGraph);
 if (packageCycle) problems.push(`package cycle: ${packageCycle.join(' -> ')}`);

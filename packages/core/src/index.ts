@@ -24,6 +24,7 @@ export {
   type SignatureLike,
   VersionConflictError,
 } from './errors.js';
+export { type DummyAnswer, DummyLM, type DummyRule } from './lm/dummy.js';
 export type {
   ChatMessage,
   LanguageModel,
@@ -34,7 +35,6 @@ export type {
   Usage,
 } from './lm/types.js';
 export { isLanguageModel } from './lm/types.js';
-export { DummyLM, type DummyAnswer, type DummyRule } from './lm/dummy.js';
 export { ChainOfThought, type ChainOfThoughtOptions } from './predict/chain-of-thought.js';
 export { type AnyPredict, Predict } from './predict/predict.js';
 export type {
@@ -65,6 +65,21 @@ export {
   saveProgram,
 } from './primitives/program-file.js';
 export {
+  type Callback,
+  configure,
+  context,
+  currentAdapter,
+  currentAmbientInputs,
+  type Logger,
+  registerDefaultAdapter,
+  resolveAdapter,
+  type Settings,
+  settings,
+  type TraceEntry,
+  withActiveAdapter,
+  withAmbientInputs,
+} from './settings.js';
+export {
   type Field,
   type FieldIO,
   type FieldOptions,
@@ -86,19 +101,4 @@ export {
   type SignatureState,
   signature,
 } from './signature/signature.js';
-export {
-  type Callback,
-  configure,
-  context,
-  currentAdapter,
-  currentAmbientInputs,
-  type Logger,
-  registerDefaultAdapter,
-  resolveAdapter,
-  type Settings,
-  settings,
-  type TraceEntry,
-  withActiveAdapter,
-  withAmbientInputs,
-} from './settings.js';
 export { atomicWriteFile } from './utils/atomic-write.js';

@@ -63,7 +63,9 @@ let defaultAdapter: Adapter | undefined;
 const checkKeys = (values: object): void => {
   for (const key of Object.keys(values)) {
     if (!KNOWN_KEYS.has(key)) {
-      throw new ConfigurationError(`Unknown setting '${key}'. Known settings: ${[...KNOWN_KEYS].join(', ')}.`);
+      throw new ConfigurationError(
+        `Unknown setting '${key}'. Known settings: ${[...KNOWN_KEYS].join(', ')}.`,
+      );
     }
   }
 };
@@ -90,9 +92,8 @@ const read = <K extends keyof Settings>(key: K): Settings[K] => {
 };
 
 /** The effective settings: context overrides, then `configure()` values. Read-only. */
-export const settings: Readonly<Settings> & { get<K extends keyof Settings>(key: K): Settings[K] } = new Proxy(
-  {} as Readonly<Settings> & { get<K extends keyof Settings>(key: K): Settings[K] },
-  {
+export const settings: Readonly<Settings> & { get<K extends keyof Settings>(key: K): Settings[K] } =
+  new Proxy({} as Readonly<Settings> & { get<K extends keyof Settings>(key: K): Settings[K] }, {
     get(_target, key) {
       if (key === 'get') return read;
       if (typeof key === 'string' && KNOWN_KEYS.has(key)) return read(key as keyof Settings);
@@ -102,8 +103,7 @@ export const settings: Readonly<Settings> & { get<K extends keyof Settings>(key:
     set(_target, key) {
       throw new ConfigurationError(`Use configure({ ${String(key)} }) or context(...) to change settings.`);
     },
-  },
-);
+  });
 
 /**
  * Registers the adapter used when none is configured. `@dspy-ts/session` and `@dspy-ts/optimizers`
@@ -146,4 +146,5 @@ export function withAmbientInputs<T>(values: Readonly<Record<string, unknown>>, 
 }
 
 /** The ambient input values of the current async scope, if any. */
-export const currentAmbientInputs = (): Readonly<Record<string, unknown>> | undefined => ambientInputs.getStore();
+export const currentAmbientInputs = (): Readonly<Record<string, unknown>> | undefined =>
+  ambientInputs.getStore();

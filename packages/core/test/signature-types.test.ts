@@ -1,7 +1,7 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { History, InputField, OutputField, signature } from '../src/index.js';
 import type { ParseInputs, ParseOutputs } from '../src/index.js';
+import { type History, InputField, OutputField, signature } from '../src/index.js';
 
 describe('type-level signature parsing', () => {
   it('infers untyped fields as strings', () => {
@@ -10,15 +10,24 @@ describe('type-level signature parsing', () => {
   });
 
   it('maps Python type names to TypeScript types', () => {
-    type S = 'context: list[str], question: str, n: int -> answer: float, ok: bool, tags: dict[str, list[int]]';
+    type S =
+      'context: list[str], question: str, n: int -> answer: float, ok: bool, tags: dict[str, list[int]]';
     expectTypeOf<ParseInputs<S>>().toEqualTypeOf<{ context: string[]; question: string; n: number }>();
-    expectTypeOf<ParseOutputs<S>>().toEqualTypeOf<{ answer: number; ok: boolean; tags: Record<string, number[]> }>();
+    expectTypeOf<ParseOutputs<S>>().toEqualTypeOf<{
+      answer: number;
+      ok: boolean;
+      tags: Record<string, number[]>;
+    }>();
   });
 
   it('handles Literal, Optional, unions and History', () => {
-    type S = "history: History, q -> label: Literal['pos', \"neg\"], note: Optional[str], x: int | None";
+    type S = 'history: History, q -> label: Literal[\'pos\', "neg"], note: Optional[str], x: int | None';
     expectTypeOf<ParseInputs<S>>().toEqualTypeOf<{ history: History; q: string }>();
-    expectTypeOf<ParseOutputs<S>>().toEqualTypeOf<{ label: 'pos' | 'neg'; note: string | null; x: number | null }>();
+    expectTypeOf<ParseOutputs<S>>().toEqualTypeOf<{
+      label: 'pos' | 'neg';
+      note: string | null;
+      x: number | null;
+    }>();
   });
 
   it('tolerates whitespace and newlines', () => {
@@ -27,18 +36,23 @@ describe('type-level signature parsing', () => {
 
   it('infers field types from the signature() call for both forms', () => {
     const fromString = signature('question -> answer: int');
-    expectTypeOf(fromString._types!.outputs).toEqualTypeOf<{ answer: number }>();
+    expectTypeOf<NonNullable<typeof fromString._types>['outputs']>().toEqualTypeOf<{ answer: number }>();
     const fromZod = signature({
       inputs: { review: InputField(z.string(), { desc: 'raw review text' }) },
       outputs: { label: OutputField(z.enum(['pos', 'neg'])), score: OutputField(z.number()) },
     });
-    expectTypeOf(fromZod._types!.inputs).toEqualTypeOf<{ review: string }>();
-    expectTypeOf(fromZod._types!.outputs).toEqualTypeOf<{ label: 'pos' | 'neg'; score: number }>();
+    expectTypeOf<NonNullable<typeof fromZod._types>['inputs']>().toEqualTypeOf<{ review: string }>();
+    expectTypeOf<NonNullable<typeof fromZod._types>['outputs']>().toEqualTypeOf<{
+      label: 'pos' | 'neg';
+      score: number;
+    }>();
   });
 
   it('uses customTypes for names in the string', () => {
     const Person = z.object({ name: z.string(), age: z.number() });
     const sig = signature('text -> person: Person', { customTypes: { Person } });
-    expectTypeOf(sig._types!.outputs).toEqualTypeOf<{ person: { name: string; age: number } }>();
+    expectTypeOf<NonNullable<typeof sig._types>['outputs']>().toEqualTypeOf<{
+      person: { name: string; age: number };
+    }>();
   });
 });

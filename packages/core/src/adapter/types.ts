@@ -25,7 +25,11 @@ export type AdapterStreamEvent =
  */
 export interface Adapter {
   readonly name: string;
-  format(signature: Signature, demos: readonly Demo[], inputs: Readonly<Record<string, unknown>>): ChatMessage[];
+  format(
+    signature: Signature,
+    demos: readonly Demo[],
+    inputs: Readonly<Record<string, unknown>>,
+  ): ChatMessage[];
   /** Parses one completion into output values; throws AdapterParseError when it cannot. */
   parse(signature: Signature, completion: string): Record<string, unknown>;
   /** Formats, calls the LM, parses every completion (with this adapter's fallbacks). One object per choice. */

@@ -53,7 +53,8 @@ export class DummyLM implements LanguageModel {
     const answers = this.#answers;
     if (typeof answers === 'function') {
       const answer = answers(request);
-      if (answer === undefined) throw new ConfigurationError('DummyLM: the answer function returned no answer for this request.');
+      if (answer === undefined)
+        throw new ConfigurationError('DummyLM: the answer function returned no answer for this request.');
       return answer;
     }
     if (Array.isArray(answers)) {

@@ -2,7 +2,14 @@ import { Module } from '../primitives/module.js';
 import { type FieldSpec, OutputField } from '../signature/field.js';
 import { ensureSignature, type Signature } from '../signature/signature.js';
 import { Predict } from './predict.js';
-import type { InputsOf, OutputsOf, PredictConfig, PredictInputs, SignatureInput, TypedPrediction } from './types.js';
+import type {
+  InputsOf,
+  OutputsOf,
+  PredictConfig,
+  PredictInputs,
+  SignatureInput,
+  TypedPrediction,
+} from './types.js';
 
 type CotSignature<S> = Signature<InputsOf<S>, { reasoning: string } & OutputsOf<S>>;
 
@@ -29,6 +36,8 @@ export class ChainOfThought<const S extends SignatureInput = SignatureInput> ext
   }
 
   forward(inputs: PredictInputs<S>): Promise<TypedPrediction<{ reasoning: string } & OutputsOf<S>>> {
-    return this.predict.call(inputs as never) as Promise<TypedPrediction<{ reasoning: string } & OutputsOf<S>>>;
+    return this.predict.call(inputs as never) as Promise<
+      TypedPrediction<{ reasoning: string } & OutputsOf<S>>
+    >;
   }
 }

@@ -3,13 +3,18 @@ import type { Logger } from '../settings.js';
 import { acceptsNull } from '../signature/python-types.js';
 import type { Signature } from '../signature/signature.js';
 
-const pythonRepr = (value: unknown): string => (typeof value === 'string' ? `'${value}'` : JSON.stringify(value));
+const pythonRepr = (value: unknown): string =>
+  typeof value === 'string' ? `'${value}'` : JSON.stringify(value);
 
 /**
  * TS rule (API.md): missing required inputs and unknown keys are InputErrors (Python only warns).
  * A value of the wrong type still only warns, with Python's text.
  */
-export function checkInputs(signature: Signature, inputs: Record<string, unknown>, logger: Logger | undefined): void {
+export function checkInputs(
+  signature: Signature,
+  inputs: Record<string, unknown>,
+  logger: Logger | undefined,
+): void {
   const expected = Object.keys(signature.inputFields);
   const extra = Object.keys(inputs).filter((key) => !Object.hasOwn(signature.inputFields, key));
   if (extra.length > 0) {
@@ -34,7 +39,8 @@ export function checkInputs(signature: Signature, inputs: Record<string, unknown
     const value = inputs[field.name];
     if (field.isTypeUndefined || value === undefined || value === null || field.isHistory) continue;
     // A list of strings is accepted for a str field, as in DSPy.
-    if (field.typeName === 'str' && Array.isArray(value) && value.every((v) => typeof v === 'string')) continue;
+    if (field.typeName === 'str' && Array.isArray(value) && value.every((v) => typeof v === 'string'))
+      continue;
     if (!field.schema.safeParse(value).success) {
       logger.warn(
         `Type mismatch for field '${field.name}': expected ${field.typeName} based on given Signature, ` +

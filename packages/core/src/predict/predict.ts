@@ -1,11 +1,16 @@
 import type { Demo } from '../adapter/types.js';
-import { ConfigurationError, InputError } from '../errors.js';
+import { ConfigurationError } from '../errors.js';
 import { isLanguageModel, type LanguageModel } from '../lm/types.js';
 import { History } from '../primitives/history.js';
 import { type LoadStateOptions, Module, PARAMETER, type Parameter } from '../primitives/module.js';
 import { Prediction } from '../primitives/prediction.js';
 import { currentAmbientInputs, resolveAdapter, settings } from '../settings.js';
-import { ensureSignature, type FieldValues, type Signature, type SignatureState } from '../signature/signature.js';
+import {
+  ensureSignature,
+  type FieldValues,
+  type Signature,
+  type SignatureState,
+} from '../signature/signature.js';
 import { checkInputs } from './check-inputs.js';
 import { lmFromState } from './lm-state.js';
 import type {
@@ -85,7 +90,14 @@ export class Predict<const S extends SignatureInput = SignatureInput>
     checkInputs(sig, inputs, settings.warnOnTypeMismatch ? settings.logger : undefined);
 
     const adapter = resolveAdapter();
-    const outputs = await adapter.call({ lm, config, signature: sig, demos: callDemos ?? this.demos, inputs, signal });
+    const outputs = await adapter.call({
+      lm,
+      config,
+      signature: sig,
+      demos: callDemos ?? this.demos,
+      inputs,
+      signal,
+    });
     const prediction = Prediction.fromCompletions(outputs) as TypedPrediction<OutputsOf<S>>;
 
     const trace = settings.trace;
@@ -117,14 +129,17 @@ export class Predict<const S extends SignatureInput = SignatureInput>
     }
     const signatureState = state.signature as SignatureState | undefined;
     if (signatureState !== undefined && !isSignatureState(signatureState)) {
-      throw new ConfigurationError('Invalid predictor state: `signature` must be { instructions, fields: [{ prefix, description }] }.');
+      throw new ConfigurationError(
+        'Invalid predictor state: `signature` must be { instructions, fields: [{ prefix, description }] }.',
+      );
     }
     if (state.demos !== undefined && !Array.isArray(state.demos)) {
       throw new ConfigurationError('Invalid predictor state: `demos` must be an array.');
     }
     const lm = state.lm === undefined || state.lm === null ? undefined : lmFromState(state.lm, options);
     this.demos = [...((state.demos as Demo[] | undefined) ?? [])];
-    if (signatureState) this.signature = (this.signature as Signature).loadState(signatureState) as typeof this.signature;
+    if (signatureState)
+      this.signature = (this.signature as Signature).loadState(signatureState) as typeof this.signature;
     this.lm = lm;
     return this;
   }
@@ -140,14 +155,19 @@ const isSignatureState = (value: unknown): value is SignatureState =>
   typeof (value as SignatureState).instructions === 'string' &&
   Array.isArray((value as SignatureState).fields) &&
   (value as SignatureState).fields.every(
-    (f) => typeof f === 'object' && f !== null && typeof f.prefix === 'string' && typeof f.description === 'string',
+    (f) =>
+      typeof f === 'object' &&
+      f !== null &&
+      typeof f.prefix === 'string' &&
+      typeof f.description === 'string',
   );
 
 /** DSPy's rule: n > 1 with a low or unset temperature samples at 0.7 instead. */
 function applySamplingRule(config: Record<string, unknown>, lm: LanguageModel): void {
   const temperature = (config.temperature as number | undefined) || lm.defaults?.temperature;
   const n = (config.n as number | undefined) ?? lm.defaults?.n ?? 1;
-  if (n > 1 && (temperature === undefined || temperature === null || temperature <= 0.15)) config.temperature = 0.7;
+  if (n > 1 && (temperature === undefined || temperature === null || temperature <= 0.15))
+    config.temperature = 0.7;
 }
 
 export type AnyPredict = Predict<SignatureInput>;

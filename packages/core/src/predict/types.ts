@@ -7,8 +7,16 @@ import type { FieldValues, Signature } from '../signature/signature.js';
 /** What a predictor accepts as its signature: a DSPy string or a Signature. */
 export type SignatureInput = string | Signature<FieldValues, FieldValues>;
 
-export type InputsOf<S> = S extends string ? ParseInputs<S> : S extends Signature<infer I, FieldValues> ? I : FieldValues;
-export type OutputsOf<S> = S extends string ? ParseOutputs<S> : S extends Signature<FieldValues, infer O> ? O : FieldValues;
+export type InputsOf<S> = S extends string
+  ? ParseInputs<S>
+  : S extends Signature<infer I, FieldValues>
+    ? I
+    : FieldValues;
+export type OutputsOf<S> = S extends string
+  ? ParseOutputs<S>
+  : S extends Signature<FieldValues, infer O>
+    ? O
+    : FieldValues;
 
 /** A Prediction whose output fields are typed. */
 export type TypedPrediction<O> = Prediction & Readonly<O>;

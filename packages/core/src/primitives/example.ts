@@ -94,7 +94,9 @@ export class Example {
 
   #requireInputKeys(): ReadonlySet<string> {
     if (!this.#inputKeys) {
-      throw new InputError('Inputs have not been set for this example. Use `example.with_inputs()` to set them.');
+      throw new InputError(
+        'Inputs have not been set for this example. Use `example.with_inputs()` to set them.',
+      );
     }
     return this.#inputKeys;
   }
@@ -109,7 +111,10 @@ export class Example {
   /** Every stored key that is not an input key; no input keys. */
   labels(): this {
     const keys = this.#requireInputKeys();
-    return this.make(Object.fromEntries(Object.entries(this.#store).filter(([key]) => !keys.has(key))), undefined);
+    return this.make(
+      Object.fromEntries(Object.entries(this.#store).filter(([key]) => !keys.has(key))),
+      undefined,
+    );
   }
 
   /** Copy with `patch` applied. Input keys are kept (Python drops them; keeping them is harmless and less surprising). */
@@ -120,8 +125,12 @@ export class Example {
   /** Copy without `keys`; a missing key is an InputError. */
   without(...keys: string[]): this {
     const missing = keys.filter((key) => !Object.hasOwn(this.#store, key));
-    if (missing.length > 0) throw new InputError(`Example has no key(s) ${missing.map((k) => `'${k}'`).join(', ')}.`);
-    return this.make(Object.fromEntries(Object.entries(this.#store).filter(([key]) => !keys.includes(key))), this.#inputKeys);
+    if (missing.length > 0)
+      throw new InputError(`Example has no key(s) ${missing.map((k) => `'${k}'`).join(', ')}.`);
+    return this.make(
+      Object.fromEntries(Object.entries(this.#store).filter(([key]) => !keys.includes(key))),
+      this.#inputKeys,
+    );
   }
 
   /** Equal when the stored values are equal (input keys ignored). */
@@ -135,4 +144,3 @@ export class Example {
     return `${this.constructor.name}(${JSON.stringify(shown)}) (input_keys=${keys})`;
   }
 }
-

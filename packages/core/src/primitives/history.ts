@@ -31,7 +31,9 @@ export class History {
 
   constructor(messages: readonly HistoryMessage[] = []) {
     if (!Array.isArray(messages)) {
-      throw new InputError('History expects an array of message objects, e.g. new History([{ question, answer }]).');
+      throw new InputError(
+        'History expects an array of message objects, e.g. new History([{ question, answer }]).',
+      );
     }
     this.#materialized = Object.freeze(messages.map((m) => Object.freeze({ ...m })));
     this.#backing = this.#materialized;
@@ -49,7 +51,8 @@ export class History {
     history.#backing = backing;
     history.#start = start;
     history.#end = end;
-    history.#materialized = start === 0 && end === backing.length && Object.isFrozen(backing) ? backing : undefined;
+    history.#materialized =
+      start === 0 && end === backing.length && Object.isFrozen(backing) ? backing : undefined;
     return history;
   }
 

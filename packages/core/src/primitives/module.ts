@@ -103,7 +103,7 @@ export abstract class Module<In = Record<string, unknown>, Out = unknown> {
       } else if (!descendContainers) {
         // DSPy does not search lists inside lists.
       } else if (Array.isArray(value)) {
-        value.forEach((item, i) => visitValue(item, `${name}[${i}]`, false));
+        for (const [i, item] of value.entries()) visitValue(item, `${name}[${i}]`, false);
       } else if (value instanceof Map) {
         for (const [key, item] of value) visitValue(item, `${name}['${String(key)}']`, false);
       } else if (isPlainObject(value)) {
@@ -140,7 +140,7 @@ export abstract class Module<In = Record<string, unknown>, Out = unknown> {
           if (!OWN_STATE.has(key)) queue.push([`${name}.${key}`, child]);
         }
       } else if (Array.isArray(value)) {
-        value.forEach((item, i) => queue.push([`${name}[${i}]`, item]));
+        for (const [i, item] of value.entries()) queue.push([`${name}[${i}]`, item]);
       } else if (value instanceof Map) {
         for (const [key, item] of value) queue.push([`${name}[${String(key)}]`, item]);
       } else if (isPlainObject(value)) {
@@ -166,7 +166,9 @@ export abstract class Module<In = Record<string, unknown>, Out = unknown> {
   getLm(): LanguageModel | undefined {
     const lms = new Set(this.predictors().map((p) => p.lm));
     if (lms.size > 1) {
-      throw new ConfigurationError("Multiple LMs are being used in the module. There's no unique LM to return.");
+      throw new ConfigurationError(
+        "Multiple LMs are being used in the module. There's no unique LM to return.",
+      );
     }
     return [...lms][0];
   }
@@ -196,7 +198,8 @@ export abstract class Module<In = Record<string, unknown>, Out = unknown> {
 
   /** Applies a saved state all-or-nothing: a bad state leaves this module untouched. */
   loadState(state: ProgramState, options: LoadStateOptions = {}): this {
-    if (!isPlainObject(state)) throw new DspyError('A program state must be a JSON object keyed by predictor names.');
+    if (!isPlainObject(state))
+      throw new DspyError('A program state must be a JSON object keyed by predictor names.');
     const apply = (target: { namedParameters(): [string, Parameter][] }) => {
       for (const [name, predictor] of target.namedParameters()) {
         const entry = name === 'self' ? state : state[name];
@@ -248,7 +251,9 @@ function cloneTree(value: unknown, memo: Map<object, unknown>): unknown {
   memo.set(value, copy);
   for (const key of Reflect.ownKeys(value)) {
     const descriptor = Object.getOwnPropertyDescriptor(value, key)!;
-    if ('value' in descriptor) descriptor.value = key === 'history' && value instanceof Module ? [] : cloneTree(descriptor.value, memo);
+    if ('value' in descriptor)
+      descriptor.value =
+        key === 'history' && value instanceof Module ? [] : cloneTree(descriptor.value, memo);
     Object.defineProperty(copy, key, descriptor);
   }
   return copy;

@@ -29,7 +29,9 @@ export class Completions {
     if (lengths.size > 1) throw new DspyError('All lists must have the same length');
     const count = entries[0]?.[1].length ?? 0;
     return new Completions(
-      Array.from({ length: count }, (_, i) => Object.fromEntries(entries.map(([key, list]) => [key, list[i]]))),
+      Array.from({ length: count }, (_, i) =>
+        Object.fromEntries(entries.map(([key, list]) => [key, list[i]])),
+      ),
     );
   }
 
@@ -66,7 +68,9 @@ export class Prediction extends Example {
   }
 
   /** Choice 0's values become the Prediction's own; every choice is kept in `completions`. */
-  static fromCompletions(value: readonly ExampleData[] | Readonly<Record<string, readonly unknown[]>>): Prediction {
+  static fromCompletions(
+    value: readonly ExampleData[] | Readonly<Record<string, readonly unknown[]>>,
+  ): Prediction {
     const completions = Completions.from(value);
     const prediction = new Prediction(completions.length > 0 ? completions.toArray()[0] : {});
     prediction.#completions = completions;

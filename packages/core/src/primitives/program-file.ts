@@ -17,12 +17,15 @@ interface Stateful {
 
 const checkSuffix = (path: string): void => {
   if (!path.endsWith('.json')) {
-    throw new DspyError(`\`path\` must end with \`.json\` or \`.pkl\`, but received: ${path} (dspy-ts saves JSON only)`);
+    throw new DspyError(
+      `\`path\` must end with \`.json\` or \`.pkl\`, but received: ${path} (dspy-ts saves JSON only)`,
+    );
   }
 };
 
 /** DSPy's file text: 2-space indented JSON with a final newline (what orjson writes for these states). */
-export const programFileText = (state: Record<string, unknown>): string => `${JSON.stringify(state, null, 2)}\n`;
+export const programFileText = (state: Record<string, unknown>): string =>
+  `${JSON.stringify(state, null, 2)}\n`;
 
 /** `module.save(path)`: the state plus `metadata.dependency_versions`, written atomically. */
 export async function saveProgram(module: Stateful, path: string): Promise<void> {
@@ -42,15 +45,19 @@ export async function loadProgram(
   try {
     state = JSON.parse(await readFile(path, 'utf8'));
   } catch (error) {
-    throw new DspyError(`Cannot load program from ${path}: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
-    });
+    throw new DspyError(
+      `Cannot load program from ${path}: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   if (typeof state !== 'object' || state === null || Array.isArray(state)) {
     throw new DspyError(`Cannot load program from ${path}: the file does not hold a JSON object.`);
   }
   const { metadata, ...rest } = state as Record<string, unknown>;
-  const saved = (metadata as { dependency_versions?: Record<string, unknown> } | undefined)?.dependency_versions;
+  const saved = (metadata as { dependency_versions?: Record<string, unknown> } | undefined)
+    ?.dependency_versions;
   if (saved && options.warn) {
     const ours = dependencyVersions();
     for (const [key, value] of Object.entries(saved)) {

@@ -48,7 +48,11 @@ export interface Field<S extends z.ZodType = z.ZodType, IO extends FieldIO = Fie
 
 const isZod = (value: unknown): value is z.ZodType => value instanceof z.ZodType;
 
-function makeSpec<IO extends FieldIO>(io: IO, schemaOrOptions?: z.ZodType | FieldOptions, maybe?: FieldOptions) {
+function makeSpec<IO extends FieldIO>(
+  io: IO,
+  schemaOrOptions?: z.ZodType | FieldOptions,
+  maybe?: FieldOptions,
+) {
   const schema = isZod(schemaOrOptions) ? schemaOrOptions : undefined;
   const options = (isZod(schemaOrOptions) ? maybe : schemaOrOptions) ?? {};
   const description = schema?.description;
@@ -78,16 +82,25 @@ export function OutputField(schemaOrOptions?: z.ZodType | FieldOptions, options?
   return makeSpec('output', schemaOrOptions, options);
 }
 
-type CheckDef = { check?: string; value?: unknown; inclusive?: boolean; minimum?: unknown; maximum?: unknown };
+type CheckDef = {
+  check?: string;
+  value?: unknown;
+  inclusive?: boolean;
+  minimum?: unknown;
+  maximum?: unknown;
+};
 
 /** DSPy's constraint text from zod checks: 'greater than or equal to: 1, less than or equal to: 5'. */
 export function constraintsOf(schema: z.ZodType): string | undefined {
-  const checks = ((schema as unknown as { _zod: { def: { checks?: { _zod: { def: CheckDef } }[] } } })._zod.def.checks ?? [])
-    .map((c) => c._zod.def);
+  const checks = (
+    (schema as unknown as { _zod: { def: { checks?: { _zod: { def: CheckDef } }[] } } })._zod.def.checks ?? []
+  ).map((c) => c._zod.def);
   const phrases: string[] = [];
   for (const check of checks) {
     if (check.check === 'greater_than') {
-      phrases.push(`${check.inclusive ? 'greater than or equal to' : 'greater than'}: ${String(check.value)}`);
+      phrases.push(
+        `${check.inclusive ? 'greater than or equal to' : 'greater than'}: ${String(check.value)}`,
+      );
     } else if (check.check === 'less_than') {
       phrases.push(`${check.inclusive ? 'less than or equal to' : 'less than'}: ${String(check.value)}`);
     } else if (check.check === 'min_length') {

@@ -100,13 +100,15 @@ export type ParseFields<Side extends string, C extends CustomMap> = Simplify<{
   [Item in SplitTop<Side>[number] as ItemName<Item> extends '' ? never : ItemName<Item>]: ItemType<Item, C>;
 }>;
 
-export type ParseInputs<S extends string, C extends CustomMap = Record<never, never>> = S extends `${infer I}->${string}`
-  ? ParseFields<I, C>
-  : Record<string, unknown>;
+export type ParseInputs<
+  S extends string,
+  C extends CustomMap = Record<never, never>,
+> = S extends `${infer I}->${string}` ? ParseFields<I, C> : Record<string, unknown>;
 
-export type ParseOutputs<S extends string, C extends CustomMap = Record<never, never>> = S extends `${string}->${infer O}`
-  ? ParseFields<O, C>
-  : Record<string, unknown>;
+export type ParseOutputs<
+  S extends string,
+  C extends CustomMap = Record<never, never>,
+> = S extends `${string}->${infer O}` ? ParseFields<O, C> : Record<string, unknown>;
 
 /** Inputs a caller must pass: History fields and fields accepting null may be omitted. */
 export type CallInputs<I> = Simplify<

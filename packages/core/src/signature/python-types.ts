@@ -41,14 +41,17 @@ const unionOf = (options: ResolvedType[]): ResolvedType => {
 const unknownName = (name: string): never => {
   throw new SignatureError(
     `Unknown name: ${name}. Supported types: str, int, float, bool, list[...], dict[...], tuple[...], ` +
-      "Literal[...], Optional[...], Union[...], Any, History, or a name passed in `customTypes`.",
+      'Literal[...], Optional[...], Union[...], Any, History, or a name passed in `customTypes`.',
   );
 };
 
 /** Resolves a parsed annotation to a zod schema and its Python display name. */
 export function resolveType(expr: TypeExpr, customTypes: CustomTypes = {}): ResolvedType {
   if (expr.kind === 'literal') {
-    return { schema: literalSchema(expr.values), typeName: `Literal[${expr.values.map(pythonLiteralRepr).join(', ')}]` };
+    return {
+      schema: literalSchema(expr.values),
+      typeName: `Literal[${expr.values.map(pythonLiteralRepr).join(', ')}]`,
+    };
   }
   // `None` alone means str (DSPy quirk), but inside a union or generic it is NoneType.
   const resolveArg = (arg: TypeExpr): ResolvedType =>
@@ -85,7 +88,8 @@ export function resolveType(expr: TypeExpr, customTypes: CustomTypes = {}): Reso
     case 'set':
     case 'Set':
     case 'frozenset': {
-      if (args.length > 1) throw new SignatureError(`${expr.name}[...] takes one type argument, got ${args.length}.`);
+      if (args.length > 1)
+        throw new SignatureError(`${expr.name}[...] takes one type argument, got ${args.length}.`);
       const origin = name.toLowerCase();
       return args[0]
         ? { schema: z.array(args[0].schema), typeName: generic(origin) }
@@ -94,7 +98,8 @@ export function resolveType(expr: TypeExpr, customTypes: CustomTypes = {}): Reso
     case 'dict':
     case 'Dict': {
       if (args.length === 0) return { schema: z.record(z.string(), z.unknown()), typeName: 'dict' };
-      if (args.length !== 2) throw new SignatureError(`dict[...] takes two type arguments (key, value), got ${args.length}.`);
+      if (args.length !== 2)
+        throw new SignatureError(`dict[...] takes two type arguments (key, value), got ${args.length}.`);
       return { schema: z.record(z.string(), args[1]!.schema), typeName: generic('dict') };
     }
     case 'tuple':
@@ -131,8 +136,10 @@ export function zodTypeName(schema: z.ZodType, fallbackName?: string): string {
     case 'string':
       return 'str';
     case 'number': {
-      const checks = (def.checks as { _zod: { def: { check?: string; format?: string } } }[] | undefined) ?? [];
-      const isInt = (schema as unknown as { format?: string }).format?.includes('int') ||
+      const checks =
+        (def.checks as { _zod: { def: { check?: string; format?: string } } }[] | undefined) ?? [];
+      const isInt =
+        (schema as unknown as { format?: string }).format?.includes('int') ||
         checks.some((c) => c._zod.def.format?.includes('int'));
       return isInt ? 'int' : 'float';
     }
@@ -152,7 +159,9 @@ export function zodTypeName(schema: z.ZodType, fallbackName?: string): string {
     case 'tuple':
       return `tuple[${(def.items as z.ZodType[]).map((i) => zodTypeName(i)).join(', ')}]`;
     case 'enum':
-      return `Literal[${Object.values(def.entries as Record<string, string>).map(pythonLiteralRepr).join(', ')}]`;
+      return `Literal[${Object.values(def.entries as Record<string, string>)
+        .map(pythonLiteralRepr)
+        .join(', ')}]`;
     case 'literal':
       return `Literal[${(def.values as (string | number | boolean | null)[]).map(pythonLiteralRepr).join(', ')}]`;
     case 'nullable':

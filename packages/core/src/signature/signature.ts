@@ -9,8 +9,10 @@ export type FieldValues = Record<string, unknown>;
 type FieldMap = Readonly<Record<string, Field>>;
 
 const PYTHON_KEYWORDS = new Set(
-  ('False None True and as assert async await break class continue def del elif else except finally for ' +
-    'from global if import in is lambda nonlocal not or pass raise return try while with yield').split(' '),
+  (
+    'False None True and as assert async await break class continue def del elif else except finally for ' +
+    'from global if import in is lambda nonlocal not or pass raise return try while with yield'
+  ).split(' '),
 );
 const IDENTIFIER = /^[\p{L}_][\p{L}\p{N}_]*$/u;
 
@@ -68,7 +70,12 @@ const splitTopLevel = (text: string): string[] => {
   return parts;
 };
 
-const parseSide = (side: string, io: FieldIO, source: string, customTypes: CustomTypes): [string, Field][] => {
+const parseSide = (
+  side: string,
+  io: FieldIO,
+  source: string,
+  customTypes: CustomTypes,
+): [string, Field][] => {
   const items = splitTopLevel(side);
   // One trailing comma is accepted, as in a Python parameter list.
   if (items.length > 1 && items[items.length - 1]!.trim() === '') items.pop();
@@ -76,9 +83,12 @@ const parseSide = (side: string, io: FieldIO, source: string, customTypes: Custo
   const seen = new Set<string>();
   return items.map((raw) => {
     const item = raw.trim();
-    if (item === '') throw new SignatureError(`Empty field in signature '${source}': remove the extra comma.`);
+    if (item === '')
+      throw new SignatureError(`Empty field in signature '${source}': remove the extra comma.`);
     if (item.startsWith('*')) {
-      throw new SignatureError(`Unsupported '${item}' in signature '${source}': *args and keyword markers are not fields.`);
+      throw new SignatureError(
+        `Unsupported '${item}' in signature '${source}': *args and keyword markers are not fields.`,
+      );
     }
     const colon = item.indexOf(':');
     const name = (colon === -1 ? item : item.slice(0, colon)).trim();
@@ -93,7 +103,8 @@ const parseSide = (side: string, io: FieldIO, source: string, customTypes: Custo
     if (seen.has(name)) throw new SignatureError(`Duplicate field '${name}' in signature '${source}'.`);
     seen.add(name);
     if (typeText === undefined || typeText === '') {
-      if (typeText === '') throw new SignatureError(`Missing type after '${name}:' in signature '${source}'.`);
+      if (typeText === '')
+        throw new SignatureError(`Missing type after '${name}:' in signature '${source}'.`);
       const resolved = resolveType({ kind: 'name', name: 'str' });
       return [name, nameField(name, { io, schema: resolved.schema, isTypeUndefined: io === 'input' }, 'str')];
     }
@@ -182,13 +193,21 @@ export class Signature<I extends FieldValues = FieldValues, O extends FieldValue
     return `${Object.keys(this.inputFields).join(', ')} -> ${Object.keys(this.outputFields).join(', ')}`;
   }
 
-  private rebuild(inputFields: FieldMap, outputFields: FieldMap, instructions = this.instructions): Signature {
+  private rebuild(
+    inputFields: FieldMap,
+    outputFields: FieldMap,
+    instructions = this.instructions,
+  ): Signature {
     // Field edits keep the existing instruction text (never recomputed), as DSPy does.
     return new Signature({ inputFields, outputFields, instructions, exactInstructions: true });
   }
 
   withInstructions(instructions: string): Signature<I, O> {
-    return new Signature({ inputFields: this.inputFields, outputFields: this.outputFields, instructions }) as Signature<I, O>;
+    return new Signature({
+      inputFields: this.inputFields,
+      outputFields: this.outputFields,
+      instructions,
+    }) as Signature<I, O>;
   }
 
   appendInstructions(text: string): Signature<I, O> {
@@ -198,14 +217,18 @@ export class Signature<I extends FieldValues = FieldValues, O extends FieldValue
   append<N extends string, S extends z.ZodType, IO extends FieldIO>(
     name: N,
     field: FieldSpec<S, IO>,
-  ): IO extends 'input' ? Signature<I & Record<N, z.output<S>>, O> : Signature<I, O & Record<N, z.output<S>>> {
+  ): IO extends 'input'
+    ? Signature<I & Record<N, z.output<S>>, O>
+    : Signature<I, O & Record<N, z.output<S>>> {
     return this.insert(-1, name, field) as never;
   }
 
   prepend<N extends string, S extends z.ZodType, IO extends FieldIO>(
     name: N,
     field: FieldSpec<S, IO>,
-  ): IO extends 'input' ? Signature<I & Record<N, z.output<S>>, O> : Signature<I, O & Record<N, z.output<S>>> {
+  ): IO extends 'input'
+    ? Signature<I & Record<N, z.output<S>>, O>
+    : Signature<I, O & Record<N, z.output<S>>> {
     return this.insert(0, name, field) as never;
   }
 
@@ -213,7 +236,9 @@ export class Signature<I extends FieldValues = FieldValues, O extends FieldValue
   insert(index: number, name: string, field: FieldSpec | Field): Signature {
     checkName(name, String(this));
     if (Object.hasOwn(this.inputFields, name) || Object.hasOwn(this.outputFields, name)) {
-      throw new SignatureError(`Field '${name}' already exists in signature '${this}'; delete it first or use withUpdatedFields.`);
+      throw new SignatureError(
+        `Field '${name}' already exists in signature '${this}'; delete it first or use withUpdatedFields.`,
+      );
     }
     const group = field.io === 'input' ? this.inputFields : this.outputFields;
     const entries = Object.entries(group);
@@ -234,7 +259,8 @@ export class Signature<I extends FieldValues = FieldValues, O extends FieldValue
 
   /** Removes a field; a missing name is not an error (as in DSPy). */
   delete(name: string): Signature {
-    const without = (fields: FieldMap) => Object.fromEntries(Object.entries(fields).filter(([key]) => key !== name));
+    const without = (fields: FieldMap) =>
+      Object.fromEntries(Object.entries(fields).filter(([key]) => key !== name));
     return this.rebuild(without(this.inputFields), without(this.outputFields));
   }
 
@@ -311,10 +337,13 @@ export function signature<const S extends string, const C extends CustomTypes = 
   text: S,
   options?: string | SignatureOptions<C>,
 ): Signature<ParseInputs<S, C>, ParseOutputs<S, C>>;
-export function signature<IS extends Record<string, FieldSpec<z.ZodType, 'input'>>, OS extends Record<string, FieldSpec<z.ZodType, 'output'>>>(
-  definition: SignatureDefinition<IS, OS>,
-): Signature<SpecValues<IS>, SpecValues<OS>>;
-export function signature<I extends FieldValues, O extends FieldValues>(sig: Signature<I, O>): Signature<I, O>;
+export function signature<
+  IS extends Record<string, FieldSpec<z.ZodType, 'input'>>,
+  OS extends Record<string, FieldSpec<z.ZodType, 'output'>>,
+>(definition: SignatureDefinition<IS, OS>): Signature<SpecValues<IS>, SpecValues<OS>>;
+export function signature<I extends FieldValues, O extends FieldValues>(
+  sig: Signature<I, O>,
+): Signature<I, O>;
 export function signature(
   source: string | SignatureDefinition | AnySignature,
   options?: string | SignatureOptions,
@@ -327,7 +356,9 @@ export function signature(
   }
   if (typeof source === 'string') return parseSignature(source, options);
   if (typeof source !== 'object' || source === null || !('inputs' in source) || !('outputs' in source)) {
-    throw new SignatureError('signature() expects a string like "question -> answer" or { inputs, outputs, instructions? }.');
+    throw new SignatureError(
+      'signature() expects a string like "question -> answer" or { inputs, outputs, instructions? }.',
+    );
   }
   const build = (specs: Record<string, FieldSpec>, io: FieldIO): Record<string, Field> =>
     Object.fromEntries(

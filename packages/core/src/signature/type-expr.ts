@@ -59,7 +59,9 @@ export function parseTypeExpr(text: string): TypeExpr {
   const expect = (punct: string) => {
     const token = tokens[pos];
     if (token?.type !== 'punct' || token.text !== punct) {
-      throw new SignatureError(`Expected '${punct}' in type annotation '${text}', found ${token ? `'${token.text}'` : 'the end'}.`);
+      throw new SignatureError(
+        `Expected '${punct}' in type annotation '${text}', found ${token ? `'${token.text}'` : 'the end'}.`,
+      );
     }
     pos++;
   };

@@ -15,7 +15,11 @@ import {
 export class LineAdapter implements Adapter {
   readonly name = 'LineAdapter';
 
-  format(signature: Signature, demos: readonly Demo[], inputs: Readonly<Record<string, unknown>>): ChatMessage[] {
+  format(
+    signature: Signature,
+    demos: readonly Demo[],
+    inputs: Readonly<Record<string, unknown>>,
+  ): ChatMessage[] {
     const line = (values: Readonly<Record<string, unknown>>, names: string[]) =>
       names
         .filter((name) => values[name] !== undefined)
@@ -23,7 +27,10 @@ export class LineAdapter implements Adapter {
         .join('\n');
     const messages: ChatMessage[] = [{ role: 'system', content: signature.instructions }];
     for (const demo of demos) {
-      const values = 'toDict' in demo && typeof demo.toDict === 'function' ? demo.toDict() : (demo as Record<string, unknown>);
+      const values =
+        'toDict' in demo && typeof demo.toDict === 'function'
+          ? demo.toDict()
+          : (demo as Record<string, unknown>);
       messages.push({ role: 'user', content: line(values, Object.keys(signature.inputFields)) });
       messages.push({ role: 'assistant', content: line(values, Object.keys(signature.outputFields)) });
     }
