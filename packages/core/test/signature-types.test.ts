@@ -1,7 +1,7 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import type { ParseInputs, ParseOutputs } from '../src/index.js';
-import { type History, InputField, OutputField, signature } from '../src/index.js';
+import { ChainOfThought, type History, InputField, OutputField, Predict, signature } from '../src/index.js';
 
 describe('type-level signature parsing', () => {
   it('infers untyped fields as strings', () => {
@@ -54,5 +54,32 @@ describe('type-level signature parsing', () => {
     expectTypeOf<NonNullable<typeof sig._types>['outputs']>().toEqualTypeOf<{
       person: { name: string; age: number };
     }>();
+  });
+});
+
+describe('typed predictors', () => {
+  it('types Predict inputs and outputs from a string signature', () => {
+    const qa = new Predict('question, context: list[str] -> answer: int');
+    type Call = Parameters<typeof qa.call>[0];
+    expectTypeOf<Call['question']>().toEqualTypeOf<string>();
+    expectTypeOf<Call['context']>().toEqualTypeOf<string[]>();
+    expectTypeOf<Awaited<ReturnType<typeof qa.call>>['answer']>().toEqualTypeOf<number>();
+  });
+
+  it('types Predict from a zod signature and ChainOfThought adds reasoning', () => {
+    const Typed = signature({
+      inputs: { review: InputField(z.string()) },
+      outputs: { label: OutputField(z.enum(['pos', 'neg'])), score: OutputField(z.number()) },
+    });
+    expectTypeOf<Awaited<ReturnType<Predict<typeof Typed>['call']>>['score']>().toEqualTypeOf<number>();
+    const cot = new ChainOfThought('question -> answer: bool');
+    type Out = Awaited<ReturnType<typeof cot.call>>;
+    expectTypeOf<Out['reasoning']>().toEqualTypeOf<string>();
+    expectTypeOf<Out['answer']>().toEqualTypeOf<boolean>();
+  });
+
+  it('lets History inputs be omitted', () => {
+    const qa = new Predict('history: History, question -> answer');
+    expectTypeOf<{ question: string }>().toExtend<Parameters<typeof qa.call>[0]>();
   });
 });

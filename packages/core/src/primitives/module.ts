@@ -32,6 +32,12 @@ const OWN_STATE = new Set(['callbacks', 'history', 'compiled']);
 
 export type ProgramState = Record<string, unknown>;
 
+type AnyForward = { forward(inputs: never): Promise<unknown> };
+/** The input type of a module's own `forward`. */
+export type ForwardInput<T> = T extends { forward(inputs: infer I): Promise<unknown> } ? I : never;
+/** The resolved output type of a module's own `forward`. */
+export type ForwardOutput<T> = T extends AnyForward ? Awaited<ReturnType<T['forward']>> : never;
+
 /**
  * The base of every program. Subclasses assign predictors and sub-modules as properties and
  * implement `forward`; `call` runs callbacks and then `forward`.
@@ -45,10 +51,11 @@ export abstract class Module<In = Record<string, unknown>, Out = unknown> {
 
   abstract forward(inputs: In): Promise<Out>;
 
-  /** Runs the callbacks around `forward`. */
-  async call(inputs: In): Promise<Out> {
+  /** Runs the callbacks around `forward`. Typed from the subclass's own `forward`. */
+  async call<T extends Module<In, Out>>(this: T, inputs: ForwardInput<T>): Promise<ForwardOutput<T>> {
     const active = [...settings.callbacks, ...this.callbacks];
-    if (active.length === 0) return this.forward(inputs);
+    const forward = () => this.forward(inputs as In) as Promise<ForwardOutput<T>>;
+    if (active.length === 0) return forward();
     const callId = randomUUID().replaceAll('-', '');
     const safely = (fn: () => void) => {
       try {
@@ -59,7 +66,7 @@ export abstract class Module<In = Record<string, unknown>, Out = unknown> {
     };
     for (const cb of active) safely(() => cb.onModuleStart?.(callId, this, { kwargs: inputs }));
     try {
-      const output = await this.forward(inputs);
+      const output = await forward();
       for (const cb of active) safely(() => cb.onModuleEnd?.(callId, output, undefined));
       return output;
     } catch (error) {
@@ -69,7 +76,7 @@ export abstract class Module<In = Record<string, unknown>, Out = unknown> {
   }
 
   /** Alias of `call`, kept for parity with DSPy's `acall`. */
-  acall(inputs: In): Promise<Out> {
+  acall<T extends Module<In, Out>>(this: T, inputs: ForwardInput<T>): Promise<ForwardOutput<T>> {
     return this.call(inputs);
   }
 
