@@ -37,6 +37,8 @@ export type {
 export { isLanguageModel } from './lm/types.js';
 export { ChainOfThought, type ChainOfThoughtOptions } from './predict/chain-of-thought.js';
 export { type AnyPredict, Predict } from './predict/predict.js';
+export { currentStreamSink, type StreamSink, withStreamSink } from './predict/stream-sink.js';
+export { type StreamEvent, type StreamifyOptions, streamify } from './predict/streamify.js';
 export type {
   InputsOf,
   OutputsOf,
@@ -49,6 +51,8 @@ export type {
 export { Example, type ExampleData, toPlain } from './primitives/example.js';
 export { History, type HistoryMessage } from './primitives/history.js';
 export {
+  type ForwardInput,
+  type ForwardOutput,
   isParameter,
   type LoadStateOptions,
   Module,

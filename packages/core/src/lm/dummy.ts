@@ -1,6 +1,6 @@
 import { ConfigurationError } from '../errors.js';
 import { currentAdapter, settings } from '../settings.js';
-import type { LanguageModel, LMHistoryEntry, LMRequest, LMResponse } from './types.js';
+import type { LanguageModel, LMHistoryEntry, LMRequest, LMResponse, LMStreamChunk } from './types.js';
 
 export type DummyAnswer = Readonly<Record<string, unknown>>;
 /** A rule: gets the request, returns the answer values (or undefined to fall through). */
@@ -27,8 +27,25 @@ export class DummyLM implements LanguageModel {
   #answers: DummyAnswer[] | Readonly<Record<string, DummyAnswer>> | DummyRule;
   #next = 0;
 
-  constructor(answers: DummyAnswer[] | Readonly<Record<string, DummyAnswer>> | DummyRule) {
+  /** Characters per chunk when streaming. */
+  readonly chunkSize: number;
+
+  constructor(
+    answers: DummyAnswer[] | Readonly<Record<string, DummyAnswer>> | DummyRule,
+    options: { chunkSize?: number | undefined } = {},
+  ) {
     this.#answers = Array.isArray(answers) ? [...answers] : answers;
+    this.chunkSize = options.chunkSize ?? 4;
+  }
+
+  /** Streams choice 0 of the same answer `request` would give, `chunkSize` characters at a time. */
+  async *stream(request: LMRequest): AsyncIterable<LMStreamChunk> {
+    const { outputs } = await this.request({ ...request, n: 1 });
+    const text = outputs[0] ?? '';
+    for (let i = 0; i < text.length; i += this.chunkSize) {
+      if (request.signal?.aborted) throw request.signal.reason;
+      yield { text: text.slice(i, i + this.chunkSize) };
+    }
   }
 
   async request(request: LMRequest): Promise<LMResponse> {

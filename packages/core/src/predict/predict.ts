@@ -13,6 +13,7 @@ import {
 } from '../signature/signature.js';
 import { checkInputs } from './check-inputs.js';
 import { lmFromState } from './lm-state.js';
+import { currentStreamSink } from './stream-sink.js';
 import type {
   InputsOf,
   OutputsOf,
@@ -90,14 +91,25 @@ export class Predict<const S extends SignatureInput = SignatureInput>
     checkInputs(sig, inputs, settings.warnOnTypeMismatch ? settings.logger : undefined);
 
     const adapter = resolveAdapter();
-    const outputs = await adapter.call({
+    const sink = currentStreamSink();
+    const request = {
       lm,
       config,
       signature: sig,
       demos: callDemos ?? this.demos,
       inputs,
-      signal,
-    });
+      signal: signal ?? sink?.signal,
+    };
+    let outputs: Record<string, unknown>[] = [];
+    if (sink && adapter.stream && lm.stream) {
+      // Under streamify: forward field deltas as the LM writes them; the final outputs come last.
+      for await (const event of adapter.stream(request)) {
+        if (event.type === 'delta') sink.emit(this, event.field, event.text);
+        else outputs = [event.outputs];
+      }
+    } else {
+      outputs = await adapter.call(request);
+    }
     const prediction = Prediction.fromCompletions(outputs) as TypedPrediction<OutputsOf<S>>;
 
     const trace = settings.trace;

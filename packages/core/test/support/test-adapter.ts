@@ -2,6 +2,7 @@ import {
   type Adapter,
   type AdapterCallOptions,
   AdapterParseError,
+  type AdapterStreamEvent,
   type ChatMessage,
   type Demo,
   type Signature,
@@ -73,5 +74,27 @@ export class LineAdapter implements Adapter {
     return Object.entries(values)
       .map(([name, value]) => `${name}: ${JSON.stringify(value)}`)
       .join('\n');
+  }
+}
+
+/** LineAdapter with streaming: emits each output line's value once the line is complete. */
+export class StreamingLineAdapter extends LineAdapter {
+  async *stream(options: AdapterCallOptions): AsyncIterable<AdapterStreamEvent> {
+    const messages = this.format(options.signature, options.demos, options.inputs);
+    const chunks = withActiveAdapter(this, () => options.lm.stream!({ messages, signal: options.signal }));
+    let text = '';
+    let emitted = 0;
+    for await (const chunk of chunks) {
+      text += chunk.text;
+      const lines = text.split('\n');
+      for (const line of lines.slice(emitted, -1)) {
+        const match = /^(\w+): (.*)$/.exec(line);
+        if (match) yield { type: 'delta', field: match[1]!, text: match[2]! };
+      }
+      emitted = lines.length - 1;
+    }
+    const last = /^(\w+): (.*)$/.exec(text.split('\n').at(-1) ?? '');
+    if (last) yield { type: 'delta', field: last[1]!, text: last[2]! };
+    yield { type: 'done', outputs: this.parse(options.signature, text) };
   }
 }
