@@ -1,0 +1,290 @@
+import OpenAI from 'openai';
+import type {
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionCreateParamsStreaming,
+} from 'openai/resources';
+import type PQueue from 'p-queue';
+import { z } from 'zod';
+import { ConfigurationError, LMUnexpectedError } from '../errors.js';
+import { type AttemptState, type MappedError, mapError, redact } from './map-error.js';
+import { AttemptError, type RetryPolicy, withRetries } from './retry.js';
+import type { LMStreamChunk, Usage } from './types.js';
+import { cleanUsage } from './usage.js';
+
+export const USER_AGENT = 'dspy-ts/0.1.0';
+
+export interface TransportOptions {
+  /** The LM's full model string (for errors). */
+  model: string;
+  provider: string;
+  apiKey: string | undefined;
+  baseURL: string | undefined;
+  headers: Readonly<Record<string, string>>;
+  retry: RetryPolicy;
+  timeoutMs: number | undefined;
+  /** Bounds in-flight HTTP requests; shared by an LM and its copies. */
+  queue: PQueue | undefined;
+}
+
+/** One finished completion: text per choice, usage, and each choice's finish reason. */
+export interface Completion {
+  outputs: string[];
+  usage: Usage | undefined;
+  finishReasons: Array<string | null>;
+}
+
+const CompletionBody = z.object({
+  choices: z.array(
+    z.object({
+      index: z.number().optional(),
+      message: z.object({ content: z.string().nullish() }),
+      finish_reason: z.string().nullish(),
+    }),
+  ),
+  usage: z.unknown().optional(),
+});
+
+const ChunkBody = z.object({
+  choices: z
+    .array(
+      z.object({
+        index: z.number().default(0),
+        delta: z.object({ content: z.string().nullish() }).nullish(),
+        finish_reason: z.string().nullish(),
+      }),
+    )
+    .default([]),
+  usage: z.unknown().optional(),
+});
+
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+const isLocal = (baseURL: string | undefined): boolean => {
+  try {
+    return baseURL !== undefined && LOCAL_HOSTS.has(new URL(baseURL).hostname);
+  } catch {
+    return false;
+  }
+};
+
+/** One attempt's abort controller: the caller's signal and a per-attempt (or idle) timeout. */
+class AttemptControl {
+  readonly state: AttemptState = { timedOut: false, aborted: false };
+  readonly #controller = new AbortController();
+  readonly #parent: AbortSignal | undefined;
+  readonly #timeoutMs: number | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #onAbort = () => {
+    this.state.aborted = true;
+    this.#controller.abort();
+  };
+
+  constructor(parent: AbortSignal | undefined, timeoutMs: number | undefined) {
+    this.#parent = parent;
+    this.#timeoutMs = timeoutMs;
+    if (parent?.aborted) this.#onAbort();
+    parent?.addEventListener('abort', this.#onAbort, { once: true });
+    this.restart();
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  restart(): void {
+    this.pause();
+    if (this.#timeoutMs === undefined) return;
+    this.#timer = setTimeout(() => {
+      this.state.timedOut = true;
+      this.#controller.abort();
+    }, this.#timeoutMs);
+  }
+
+  pause(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Stops the timer and, when the response is not finished, the HTTP request. */
+  dispose(abortRequest: boolean): void {
+    this.pause();
+    this.#parent?.removeEventListener('abort', this.#onAbort);
+    if (abortRequest) this.#controller.abort();
+  }
+}
+
+/**
+ * The HTTP side of `LM`: the openai SDK client (its own retries off), our retries with backoff,
+ * per-attempt timeouts, the concurrency queue and error mapping. Holds the API key; nothing it
+ * throws contains it.
+ */
+export class ChatTransport {
+  readonly #options: TransportOptions;
+  #client: OpenAI | undefined;
+
+  constructor(options: TransportOptions) {
+    this.#options = options;
+  }
+
+  async complete(
+    body: Readonly<Record<string, unknown>>,
+    signal: AbortSignal | undefined,
+  ): Promise<Completion> {
+    const client = this.#getClient();
+    return withRetries(
+      async (index) => {
+        const release = await this.#acquire(signal);
+        const control = new AttemptControl(signal, this.#options.timeoutMs);
+        try {
+          const params = body as unknown as ChatCompletionCreateParamsNonStreaming;
+          const raw: unknown = await client.chat.completions.create(params, { signal: control.signal });
+          return this.#parseCompletion(raw, index + 1);
+        } catch (thrown) {
+          throw thrown instanceof AttemptError
+            ? thrown
+            : new AttemptError(this.#map(thrown, index + 1, control.state));
+        } finally {
+          control.dispose(false);
+          release();
+        }
+      },
+      this.#options.retry,
+      signal,
+      (thrown, attempts) =>
+        this.#map(thrown, attempts, { timedOut: false, aborted: signal?.aborted === true }),
+    );
+  }
+
+  /**
+   * Streams choice 0's text. Opening the stream and reading its first chunk are retried like
+   * `complete`; a failure after the first chunk is not retried (text was already handed out).
+   * `timeoutMs` bounds the wait for each chunk. Returns the whole completion when done.
+   */
+  async *stream(
+    body: Readonly<Record<string, unknown>>,
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<LMStreamChunk, Completion, undefined> {
+    const client = this.#getClient();
+    const params = { ...body, stream: true, stream_options: { include_usage: true } };
+    const opened = await withRetries(
+      async (index) => {
+        const release = await this.#acquire(signal);
+        const control = new AttemptControl(signal, this.#options.timeoutMs);
+        try {
+          const sdkStream = await client.chat.completions.create(
+            params as unknown as ChatCompletionCreateParamsStreaming,
+            {
+              signal: control.signal,
+            },
+          );
+          const iterator = sdkStream[Symbol.asyncIterator]();
+          const first = await iterator.next();
+          return { iterator, first, control, release };
+        } catch (thrown) {
+          control.dispose(true);
+          release();
+          throw new AttemptError(this.#map(thrown, index + 1, control.state));
+        }
+      },
+      this.#options.retry,
+      signal,
+      (thrown, attempts) =>
+        this.#map(thrown, attempts, { timedOut: false, aborted: signal?.aborted === true }),
+    );
+
+    const { iterator, control, release } = opened;
+    const texts: string[] = [];
+    const finishReasons: Array<string | null> = [];
+    let usage: Usage | undefined;
+    let done = false;
+    try {
+      let result = opened.first;
+      while (!result.done) {
+        const chunk = ChunkBody.safeParse(result.value);
+        if (!chunk.success) throw new AttemptError(this.#malformed(chunk.error.message, 1));
+        if (chunk.data.usage) usage = cleanUsage(chunk.data.usage);
+        let delta = '';
+        for (const choice of chunk.data.choices) {
+          const content = choice.delta?.content ?? '';
+          texts[choice.index] = (texts[choice.index] ?? '') + content;
+          if (choice.finish_reason) finishReasons[choice.index] = choice.finish_reason;
+          if (choice.index === 0) delta += content;
+        }
+        if (delta) {
+          control.pause();
+          yield { text: delta };
+        }
+        control.restart();
+        result = await iterator.next();
+      }
+      done = true;
+      const outputs = Array.from({ length: Math.max(texts.length, 1) }, (_, index) => texts[index] ?? '');
+      return { outputs, usage, finishReasons: outputs.map((_, index) => finishReasons[index] ?? null) };
+    } catch (thrown) {
+      throw thrown instanceof AttemptError ? thrown.mapped.error : this.#map(thrown, 1, control.state).error;
+    } finally {
+      control.dispose(!done);
+      if (!done) await iterator.return?.().catch(() => undefined);
+      release();
+    }
+  }
+
+  #parseCompletion(raw: unknown, attempts: number): Completion {
+    const parsed = CompletionBody.safeParse(raw);
+    if (!parsed.success) throw new AttemptError(this.#malformed(parsed.error.message, attempts));
+    const choices = [...parsed.data.choices].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
+    return {
+      outputs: choices.map((choice) => choice.message.content ?? ''),
+      usage: cleanUsage(parsed.data.usage),
+      finishReasons: choices.map((choice) => choice.finish_reason ?? null),
+    };
+  }
+
+  #malformed(detail: string, attempts: number): MappedError {
+    const { model, provider, apiKey } = this.#options;
+    const after = attempts > 1 ? ` (after ${attempts} attempts)` : '';
+    const message = `The provider's response does not have the Chat Completions shape${after}: ${redact(detail, apiKey)}`;
+    return { error: new LMUnexpectedError(message, { model, provider }), retryable: false };
+  }
+
+  #map(thrown: unknown, attempts: number, state: AttemptState): MappedError {
+    const { model, provider, apiKey } = this.#options;
+    return mapError(thrown, { model, provider, secret: apiKey, attempts }, state);
+  }
+
+  /** Takes a slot of the concurrency queue; the returned function frees it. */
+  async #acquire(signal: AbortSignal | undefined): Promise<() => void> {
+    const queue = this.#options.queue;
+    if (!queue) return () => undefined;
+    return new Promise((resolve, reject) => {
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((done) => {
+        release = done;
+      });
+      const hold = () => {
+        resolve(release);
+        return held;
+      };
+      queue.add(hold, { signal }).catch(reject);
+    });
+  }
+
+  #getClient(): OpenAI {
+    if (this.#client) return this.#client;
+    const { apiKey, baseURL, headers, model } = this.#options;
+    if (!apiKey && !isLocal(baseURL)) {
+      throw new ConfigurationError(
+        `No API key for LM '${model}'. Set the OPENAI_API_KEY environment variable or pass ` +
+          '`new LM(model, { apiKey })` (a local server at localhost/127.0.0.1 needs none).',
+      );
+    }
+    this.#client = new OpenAI({
+      // Local OpenAI-compatible servers ignore the key, but the SDK requires one.
+      apiKey: apiKey || 'local-no-key',
+      baseURL,
+      maxRetries: 0,
+      defaultHeaders: { 'User-Agent': USER_AGENT, ...headers },
+    });
+    return this.#client;
+  }
+}

@@ -1,0 +1,26 @@
+import type { Usage } from './types.js';
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Adds `usage` into `total` key by key, recursing into nested objects (DSPy's usage tracker rule). */
+export function addUsage(total: Record<string, unknown>, usage: Readonly<Record<string, unknown>>): void {
+  for (const [key, value] of Object.entries(usage)) {
+    const current = total[key];
+    if (typeof value === 'number') {
+      total[key] = (typeof current === 'number' ? current : 0) + value;
+    } else if (isRecord(value)) {
+      const nested = isRecord(current) ? current : {};
+      addUsage(nested, value);
+      total[key] = nested;
+    }
+  }
+}
+
+/** Keeps the usage fields that are numbers or nested objects of numbers (drops nulls). */
+export function cleanUsage(usage: unknown): Usage | undefined {
+  if (!isRecord(usage)) return undefined;
+  const clean: Record<string, unknown> = {};
+  addUsage(clean, usage);
+  return clean as Usage;
+}
