@@ -11,7 +11,7 @@ export interface LMCacheOptions {
   dir?: string | undefined;
   /** `false` keeps the cache in memory only (default true). */
   disk?: boolean | undefined;
-  /** Bound of the in-memory LRU (default 100,000 entries); the first LM to use a folder sets it. */
+  /** Bound of the in-memory LRU (default 100,000 entries). LMs with the same folder and bound share one LRU. */
   maxEntries?: number | undefined;
 }
 
@@ -45,8 +45,8 @@ export const cacheKey = (request: Readonly<Record<string, unknown>>): string =>
 export const defaultCacheDir = (): string =>
   process.env.DSPY_TS_CACHEDIR ?? join(homedir(), '.dspy_ts_cache');
 
-// One memory LRU per disk folder (and one for memory-only caches), shared by every LM in the
-// process, as DSPy shares its cache: the LRU is just the fast front of that folder.
+// One memory LRU per (disk folder, bound), shared by every LM in the process, as DSPy shares its
+// cache: the LRU is just the fast front of that folder.
 const memories = new Map<string, LRUCache<string, CachedCompletion>>();
 const warnedDirs = new Set<string>();
 
@@ -62,10 +62,11 @@ export class LMCache {
 
   constructor(options: LMCacheOptions = {}) {
     this.dir = options.disk === false ? undefined : resolve(options.dir ?? defaultCacheDir());
-    const scope = this.dir ?? ':memory:';
+    const max = Math.max(1, Math.floor(options.maxEntries ?? 100_000));
+    const scope = `${this.dir ?? ':memory:'}#${max}`;
     let memory = memories.get(scope);
     if (!memory) {
-      memory = new LRUCache<string, CachedCompletion>({ max: Math.max(1, options.maxEntries ?? 100_000) });
+      memory = new LRUCache<string, CachedCompletion>({ max });
       memories.set(scope, memory);
     }
     this.#memory = memory;
