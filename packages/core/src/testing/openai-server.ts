@@ -79,6 +79,7 @@ export interface OpenAIServer {
   fail(predicate: FaultPredicate): void;
   /** Clears captured requests, counters, scripted replies and faults. */
   reset(): void;
+  /** Stops listening and drops open connections (hung requests included). Safe to call twice. */
   close(): Promise<void>;
 }
 
@@ -130,6 +131,7 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
   let inFlight = 0;
   let peakInFlight = 0;
   let nextId = 0;
+  let closing: Promise<void> | undefined;
 
   const readBody = (req: IncomingMessage): Promise<Buffer | 'too-large'> =>
     new Promise((resolve, reject) => {
@@ -335,10 +337,12 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
       requestCount = 0;
       peakInFlight = inFlight;
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: () => {
+      closing ??= new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+      return closing;
+    },
   };
 }
