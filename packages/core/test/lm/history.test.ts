@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { formatHistory } from '../../src/lm/inspect-history.js';
+import type { LMHistoryEntry } from '../../src/lm/types.js';
+import { context } from '../../src/settings.js';
+import { useHarness, user } from './helpers.js';
+
+describe('LM history', () => {
+  const h = useHarness({ reply: (body) => `re: ${(body.messages as Array<{ content: string }>).at(-1)?.content}` });
+
+  it('records messages, outputs, usage, model, timestamp and the request parameters', async () => {
+    const lm = h.lm({ cache: false, temperature: 0.1 });
+    await lm.request({ messages: user('hello'), extra: { rollout_id: 3 } });
+    const [entry] = lm.history;
+    expect(entry).toMatchObject({
+      messages: user('hello'),
+      outputs: ['re: hello'],
+      model: 'openai/test-model',
+      request: { temperature: 0.1, rollout_id: 3 },
+      cacheHit: false,
+    });
+    expect(entry?.usage?.total_tokens).toBeGreaterThan(0);
+    expect(new Date(entry?.timestamp ?? '').toISOString()).toBe(entry?.timestamp);
+  });
+
+  it('keeps at most settings.maxHistorySize entries, dropping the oldest', async () => {
+    const lm = h.lm({ cache: false });
+    await context({ maxHistorySize: 2 }, async () => {
+      for (const q of ['a', 'b', 'c']) await lm.request({ messages: user(q) });
+    });
+    expect(lm.history.map((entry) => entry.outputs[0])).toEqual(['re: b', 're: c']);
+  });
+
+  it('records nothing when settings.disableHistory is set', async () => {
+    const lm = h.lm({ cache: false });
+    await context({ disableHistory: true }, () => lm.request({ messages: user('a') }));
+    expect(lm.history).toEqual([]);
+  });
+
+  it('prints the last call like dspy.inspect_history, without colors', async () => {
+    const lm = h.lm({ cache: false });
+    await lm.request({ messages: user('old') });
+    await lm.request({
+      messages: [
+        { role: 'system', content: '  Be brief.  ' },
+        { role: 'user', content: 'hello' },
+      ],
+    });
+    const timestamp = lm.history[1]?.timestamp;
+    expect(lm.inspectHistory()).toBe(
+      `\n\n\n\n[${timestamp}]\n\nSystem message:\n\nBe brief.\n\n\nUser message:\n\nhello\n\n\nResponse:\n\nre: hello\n\n\n\n\n\n`,
+    );
+    expect(lm.inspectHistory()).not.toContain('\x1b[');
+  });
+});
+
+describe('formatHistory', () => {
+  const entry = (outputs: string[], content: string): LMHistoryEntry => ({
+    messages: user(content),
+    outputs,
+    model: 'm',
+    timestamp: 'T',
+    request: {},
+  });
+
+  it('notes the other completions when there were several choices', () => {
+    expect(formatHistory([entry(['a', 'b', 'c'], 'q')])).toBe(
+      '\n\n\n\n[T]\n\nUser message:\n\nq\n\n\nResponse:\n\na\n\n \t (and 2 other completions)\n\n\n\n\n',
+    );
+  });
+
+  it('prints the last n calls in order', () => {
+    const text = formatHistory([entry(['1'], 'first'), entry(['2'], 'second'), entry(['3'], 'third')], 2);
+    expect(text).not.toContain('first');
+    expect(text.indexOf('second')).toBeLessThan(text.indexOf('third'));
+  });
+});
