@@ -1,0 +1,102 @@
+import {
+  type Adapter,
+  type AdapterCallOptions,
+  AdapterParseError,
+  type ChatMessage,
+  ConfigurationError,
+  type Demo,
+  type LMRequest,
+  type Signature,
+  withActiveAdapter,
+} from '@dspy-ts/core';
+import { pyText } from './format-value.js';
+import { applyOutputDefaults } from './layout.js';
+
+/** Keys of a Predict config that only make sense with native function calling. */
+const TOOL_KEYS = new Set(['tools', 'tool_choice', 'parallel_tool_calls']);
+
+const numberOption = (key: string, value: unknown): number => {
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw new ConfigurationError(`LM config '${key}' must be a number, got ${pyText(value)}.`);
+  }
+  return value;
+};
+
+/**
+ * The LM request for one adapter call: `temperature`, `n` and `max_tokens` / `maxTokens` become
+ * the typed fields, `response_format` the response format, everything else goes to `extra`.
+ */
+export function buildRequest(
+  messages: ChatMessage[],
+  config: Readonly<Record<string, unknown>>,
+  options: { signal?: AbortSignal | undefined; responseFormat?: unknown; keepTools?: boolean | undefined },
+): LMRequest {
+  const request: LMRequest = { messages };
+  const extra: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (value === undefined) continue;
+    if (key === 'temperature') request.temperature = numberOption(key, value);
+    else if (key === 'n') request.n = numberOption(key, value);
+    else if (key === 'max_tokens' || key === 'maxTokens') request.maxTokens = numberOption(key, value);
+    else if (key === 'response_format' || key === 'responseFormat') request.responseFormat = value;
+    else if (TOOL_KEYS.has(key) && !options.keepTools) continue;
+    else extra[key] = value;
+  }
+  if (options.responseFormat !== undefined) request.responseFormat = options.responseFormat;
+  if (Object.keys(extra).length > 0) request.extra = extra;
+  if (options.signal) request.signal = options.signal;
+  return request;
+}
+
+/**
+ * The call path every adapter shares (FORMATS §5.5 steps 1-4): format, one LM request with this
+ * adapter marked active (so DummyLM answers in its format), parse every choice, apply the output
+ * defaults and report missing outputs as null. Fallbacks are added by subclasses.
+ */
+export abstract class BaseAdapter implements Adapter {
+  abstract readonly name: string;
+  /** Native function calling keeps `tools` / `tool_choice` in the request (JSONAdapter's default). */
+  protected readonly keepTools: boolean = false;
+
+  abstract format(
+    signature: Signature,
+    demos: readonly Demo[],
+    inputs: Readonly<Record<string, unknown>>,
+  ): ChatMessage[];
+  abstract parse(signature: Signature, completion: string): Record<string, unknown>;
+  abstract formatCompletion(values: Readonly<Record<string, unknown>>, signature?: Signature): string;
+
+  call(options: AdapterCallOptions): Promise<Record<string, unknown>[]> {
+    return this.callOnce(options);
+  }
+
+  /** One LM round trip without any fallback. `responseFormat` overrides the config's. */
+  protected async callOnce(
+    options: AdapterCallOptions,
+    responseFormat?: unknown,
+  ): Promise<Record<string, unknown>[]> {
+    const { lm, config, signature, demos, inputs, signal } = options;
+    const messages = this.format(signature, demos, inputs);
+    const request = buildRequest(messages, config, { signal, responseFormat, keepTools: this.keepTools });
+    const response = await withActiveAdapter(this, () => lm.request(request));
+    return response.outputs.map((output: string | null | undefined) => {
+      if (output === '' || output === null || output === undefined) {
+        throw new AdapterParseError({
+          adapterName: this.name,
+          completion: pyText(output ?? null),
+          signature,
+          message: 'The LM returned an empty or null response.',
+        });
+      }
+      return this.finalize(signature, this.parse(signature, output));
+    });
+  }
+
+  /** Step 4: defaults again, then any output still absent is null, in signature order. */
+  protected finalize(signature: Signature, parsed: Record<string, unknown>): Record<string, unknown> {
+    const values = applyOutputDefaults(signature, parsed);
+    for (const name of Object.keys(signature.outputFields))
+      if (!Object.hasOwn(values, name)) values[name] = null;
+    return values;
+  }
+}

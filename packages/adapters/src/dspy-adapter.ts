@@ -1,0 +1,111 @@
+import type { ChatMessage, Demo, Field, Signature } from '@dspy-ts/core';
+import { BaseAdapter } from './base-adapter.js';
+import { formatValue } from './format-value.js';
+import {
+  classifyDemos,
+  fieldDescription,
+  has,
+  historyFieldName,
+  historyOf,
+  INCOMPLETE_DEMO_PREFIX,
+  NOT_SUPPLIED,
+  NOT_SUPPLIED_HISTORY,
+  taskDescription,
+} from './layout.js';
+import { pyStrip } from './python-text.js';
+import { fieldType } from './type-note.js';
+
+type Values = Readonly<Record<string, unknown>>;
+
+export interface UserContentOptions {
+  prefix?: string | undefined;
+  suffix?: string | undefined;
+  /** The final user message: adds the output requirements sentence. */
+  main?: boolean | undefined;
+}
+
+/** `formatValue` for a signature field. */
+export const formatFieldValue = (field: Field, value: unknown): string =>
+  formatValue(fieldType(field), value);
+
+/** The `[[ ## name ## ]]` blocks of the given fields, joined by a blank line and stripped. */
+export function headerBlocks(fields: readonly Field[], render: (field: Field) => string): string {
+  return pyStrip(fields.map((field) => `[[ ## ${field.name} ## ]]\n${render(field)}`).join('\n\n'));
+}
+
+/** DSPy's user content: prefix, the input blocks present, the requirements (main only), suffix; stripped. */
+export function joinUserContent(parts: {
+  prefix?: string | undefined;
+  blocks: string[];
+  requirements?: string | undefined;
+  suffix?: string | undefined;
+}): string {
+  const all = [
+    parts.prefix ?? '',
+    ...parts.blocks,
+    ...(parts.requirements !== undefined ? [parts.requirements] : []),
+    parts.suffix ?? '',
+  ];
+  return pyStrip(all.join('\n\n'));
+}
+
+/**
+ * The message layout of DSPy's built-in adapters (FORMATS §4): system message, demos (incomplete
+ * first), history turns, final user message. Subclasses supply the per-format pieces.
+ */
+export abstract class DspyAdapter extends BaseAdapter {
+  protected abstract fieldStructure(signature: Signature): string;
+  protected abstract userContent(signature: Signature, values: Values, options?: UserContentOptions): string;
+  /** `missing` replaces absent outputs; undefined renders them as None / null. */
+  protected abstract assistantContent(
+    signature: Signature,
+    values: Values,
+    missing: string | undefined,
+  ): string;
+
+  /** The input values present, in signature order (Python's `k in inputs`). */
+  protected presentInputs(signature: Signature, values: Values): Field[] {
+    return Object.values(signature.inputFields).filter((field) => has(values, field.name));
+  }
+
+  /** The value of an output, or the missing text (undefined when none is given: None). */
+  protected outputValue(values: Values, name: string, missing: string | undefined): unknown {
+    return has(values, name) ? values[name] : (missing ?? null);
+  }
+
+  format(signature: Signature, demos: readonly Demo[], inputs: Values): ChatMessage[] {
+    const historyName = historyFieldName(signature);
+    const withoutHistory = historyName ? signature.delete(historyName) : signature;
+    const history = historyName ? historyOf(inputs, historyName) : undefined;
+
+    const messages: ChatMessage[] = [
+      {
+        role: 'system',
+        content: `${fieldDescription(signature)}\n${this.fieldStructure(signature)}\n${taskDescription(signature)}`,
+      },
+    ];
+    const { incomplete, complete } = classifyDemos(signature, demos);
+    for (const demo of incomplete) {
+      messages.push({
+        role: 'user',
+        content: this.userContent(signature, demo, { prefix: INCOMPLETE_DEMO_PREFIX }),
+      });
+      messages.push({ role: 'assistant', content: this.assistantContent(signature, demo, NOT_SUPPLIED) });
+    }
+    for (const demo of complete) {
+      messages.push({ role: 'user', content: this.userContent(signature, demo) });
+      messages.push({
+        role: 'assistant',
+        content: this.assistantContent(signature, demo, NOT_SUPPLIED_HISTORY),
+      });
+    }
+    for (const turn of history?.messages ?? []) {
+      const user = this.userContent(withoutHistory, turn);
+      if (user) messages.push({ role: 'user', content: user });
+      messages.push({ role: 'assistant', content: this.assistantContent(withoutHistory, turn, undefined) });
+    }
+    const content = this.userContent(withoutHistory, inputs, { main: true });
+    if (content) messages.push({ role: 'user', content });
+    return messages;
+  }
+}

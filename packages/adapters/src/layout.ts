@@ -1,0 +1,110 @@
+import { AdapterParseError, type Demo, type Field, History, type Signature } from '@dspy-ts/core';
+import { dedent, pyStrip, splitlines } from './python-text.js';
+import { admitsNone } from './type-info.js';
+import { fieldType, visibleDesc } from './type-note.js';
+
+/**
+ * The pieces of DSPy's message layout shared by the Chat, JSON and XML adapters (FORMATS §4-§5):
+ * field descriptions, the objective, demo classification, history extraction, output defaults.
+ */
+type FieldMap = Readonly<Record<string, Field>>;
+type Values = Readonly<Record<string, unknown>>;
+
+/** A demo as a plain object: an Example (anything with `toDict()`) or a plain object. */
+export const demoValues = (demo: Demo): Values =>
+  typeof (demo as { toDict?: unknown }).toDict === 'function'
+    ? (demo as { toDict(): Record<string, unknown> }).toDict()
+    : (demo as Values);
+
+/** Python's `key in dict`: an own key whose value is not `undefined` (`null` counts as present). */
+export const has = (values: Values, key: string): boolean =>
+  Object.hasOwn(values, key) && values[key] !== undefined;
+
+/** One numbered line per field (`get_field_description_string`), the whole list stripped. */
+export function fieldList(fields: FieldMap): string {
+  const lines = Object.values(fields).map((field, i) => {
+    let line = `${i + 1}. \`${field.name}\` (${field.typeName}): ${visibleDesc(field)}`;
+    if (field.constraints) line += `\nConstraints: ${field.constraints}`;
+    return line;
+  });
+  return pyStrip(lines.join('\n'));
+}
+
+export const fieldDescription = (sig: Signature): string =>
+  `Your input fields are:\n${fieldList(sig.inputFields)}\nYour output fields are:\n${fieldList(sig.outputFields)}`;
+
+/** The objective: each instruction line on its own line, indented by 8 spaces. */
+export function taskDescription(sig: Signature): string {
+  const lines = splitlines(dedent(sig.instructions));
+  return `In adhering to this structure, your objective is: ${lines.map((line) => `\n        ${line}`).join('')}`;
+}
+
+/** The first input typed exactly History (FORMATS §4.3). */
+export const historyFieldName = (sig: Signature): string | undefined =>
+  Object.values(sig.inputFields).find((field) => field.isHistory)?.name;
+
+/** The current call's History, or undefined when the field is absent. `null` or an array is an InputError. */
+export function historyOf(inputs: Values, name: string): History | undefined {
+  return Object.hasOwn(inputs, name) && inputs[name] !== undefined ? History.from(inputs[name]) : undefined;
+}
+
+/** Splits demos into incomplete and complete ones (FORMATS §4.2); the rest are dropped silently. */
+export function classifyDemos(
+  sig: Signature,
+  demos: readonly Demo[],
+): { incomplete: Values[]; complete: Values[] } {
+  const incomplete: Values[] = [];
+  const complete: Values[] = [];
+  const names = Object.keys(sig.fields);
+  for (const demo of demos) {
+    const values = demoValues(demo);
+    if (names.every((name) => has(values, name) && values[name] !== null)) complete.push(values);
+    else if (
+      Object.keys(sig.inputFields).some((n) => has(values, n)) &&
+      Object.keys(sig.outputFields).some((n) => has(values, n))
+    ) {
+      incomplete.push(values);
+    }
+  }
+  return { incomplete, complete };
+}
+
+export const INCOMPLETE_DEMO_PREFIX =
+  'This is an example of the task, though some input or output fields are not supplied.';
+export const NOT_SUPPLIED = 'Not supplied for this particular example. ';
+export const NOT_SUPPLIED_HISTORY = 'Not supplied for this conversation history message. ';
+
+/**
+ * Output defaults (FORMATS §6.1), in signature order: a parsed value, else the declared default,
+ * else null when the type admits None; otherwise the field stays missing.
+ */
+export function applyOutputDefaults(sig: Signature, parsed: Values): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const field of Object.values(sig.outputFields)) {
+    if (Object.hasOwn(parsed, field.name)) result[field.name] = parsed[field.name];
+    else if (field.hasDefault) result[field.name] = field.default;
+    else if (admitsNone(fieldType(field))) result[field.name] = null;
+  }
+  for (const [key, value] of Object.entries(parsed)) if (!Object.hasOwn(result, key)) result[key] = value;
+  return result;
+}
+
+/** DSPy's key check: every output field must be present, else AdapterParseError with the parsed part. */
+export function checkOutputKeys(
+  adapterName: string,
+  sig: Signature,
+  completion: string,
+  fields: Record<string, unknown>,
+) {
+  const missing = Object.keys(sig.outputFields).filter((name) => !Object.hasOwn(fields, name));
+  if (missing.length > 0) {
+    throw new AdapterParseError({
+      adapterName,
+      completion,
+      signature: sig,
+      parsedResult: fields,
+      missingFields: missing,
+    });
+  }
+  return fields;
+}
