@@ -179,6 +179,7 @@ export class ChatTransport {
           );
           const iterator = sdkStream[Symbol.asyncIterator]();
           const first = await iterator.next();
+          if (control.state.timedOut || control.state.aborted) throw signal?.reason;
           return { iterator, first, control, release };
         } catch (thrown) {
           control.dispose(true);
@@ -197,6 +198,13 @@ export class ChatTransport {
     const finishReasons: Array<string | null> = [];
     let usage: Usage | undefined;
     let done = false;
+    // The SDK ends a stream quietly when its request is aborted, and buffered chunks outlive an
+    // abort, so our timer and the caller's signal are checked after every chunk and at the end.
+    const stopIfCancelled = () => {
+      if (control.state.aborted || control.state.timedOut) {
+        throw new AttemptError(this.#map(signal?.reason, 1, control.state));
+      }
+    };
     try {
       let result = opened.first;
       while (!result.done) {
@@ -214,9 +222,11 @@ export class ChatTransport {
           control.pause();
           yield { text: delta };
         }
+        stopIfCancelled();
         control.restart();
         result = await iterator.next();
       }
+      stopIfCancelled();
       done = true;
       const outputs = Array.from({ length: Math.max(texts.length, 1) }, (_, index) => texts[index] ?? '');
       return { outputs, usage, finishReasons: outputs.map((_, index) => finishReasons[index] ?? null) };

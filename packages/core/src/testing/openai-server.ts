@@ -74,9 +74,10 @@ export interface OpenAIServer {
   readonly peakInFlight: number;
   /** Queues replies: each request takes the next one before falling back to `reply`. */
   script(...replies: Array<Reply | ReplyFn>): void;
-  /** Queues faults, one per request, in order; or, given a function, consults it for every request. */
+  /** Queues faults: each of the next requests gets the next fault, in order. */
   fail(...faults: Fault[]): void;
-  fail(predicate: FaultPredicate): void;
+  /** Consults `predicate` for every request the fault queue does not cover (`undefined` removes it). */
+  failWhen(predicate: FaultPredicate | undefined): void;
   /** Clears captured requests, counters, scripted replies and faults. */
   reset(): void;
   /** Stops listening and drops open connections (hung requests included). Safe to call twice. */
@@ -307,12 +308,6 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
   });
   const { port } = server.address() as AddressInfo;
 
-  function fail(...args: Fault[] | [FaultPredicate]): void {
-    const [first] = args;
-    if (typeof first === 'function') predicate = first;
-    else faults.push(...(args as Fault[]));
-  }
-
   return {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
@@ -328,7 +323,12 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
     script: (...replies) => {
       scripted.push(...replies);
     },
-    fail,
+    fail: (...queued) => {
+      faults.push(...queued);
+    },
+    failWhen: (next) => {
+      predicate = next;
+    },
     reset: () => {
       requests.length = 0;
       scripted = [];

@@ -31,7 +31,11 @@ describe('LM cache', () => {
     await lm.request({ messages: user('same') });
     expect(lm.usage).toEqual(usage);
     expect(lm.history).toHaveLength(2);
-    expect(lm.history[1]).toMatchObject({ cacheHit: true, usage: undefined, outputs: lm.history[0]?.outputs });
+    expect(lm.history[1]).toMatchObject({
+      cacheHit: true,
+      usage: undefined,
+      outputs: lm.history[0]?.outputs,
+    });
   });
 
   it('misses when any parameter differs, including rollout_id and response_format', async () => {
@@ -88,7 +92,12 @@ describe('LM cache', () => {
   it('keeps every file whole when many writers store the same key at once', async () => {
     const caches = Array.from({ length: 8 }, () => new LMCache({ dir: h.cacheDir }));
     const key = cacheKey({ model: 'm', messages: [] });
-    await Promise.all(caches.flatMap((cache, i) => [cache.set(key, { outputs: [`v${i}`] }), cache.set(key, { outputs: [`w${i}`] })]));
+    await Promise.all(
+      caches.flatMap((cache, i) => [
+        cache.set(key, { outputs: [`v${i}`] }),
+        cache.set(key, { outputs: [`w${i}`] }),
+      ]),
+    );
     const files = await cacheFiles(h.cacheDir);
     expect(files).toEqual([join(h.cacheDir, key.slice(0, 2), `${key}.json`)]);
     const stored = JSON.parse(await readFile(files[0] ?? '', 'utf8'));
@@ -147,7 +156,9 @@ describe('LM cache', () => {
 
 describe('cache key', () => {
   it('is the SHA-256 of JSON with keys sorted at every level', () => {
-    expect(canonicalJSON({ b: 1, a: { d: [{ z: 1, y: 2 }], c: 3 } })).toBe('{"a":{"c":3,"d":[{"y":2,"z":1}]},"b":1}');
+    expect(canonicalJSON({ b: 1, a: { d: [{ z: 1, y: 2 }], c: 3 } })).toBe(
+      '{"a":{"c":3,"d":[{"y":2,"z":1}]},"b":1}',
+    );
     expect(cacheKey({ b: 1, a: 2 })).toBe(cacheKey({ a: 2, b: 1 }));
     expect(cacheKey({ a: 1 })).toMatch(/^[0-9a-f]{64}$/);
   });

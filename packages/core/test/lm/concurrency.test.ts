@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { user, useHarness } from './helpers.js';
+import { useHarness, user } from './helpers.js';
 
 describe('LM concurrency', () => {
   const h = useHarness({ reply: 'ok', latencyMs: 30 });
@@ -20,7 +20,9 @@ describe('LM concurrency', () => {
   it('shares the limit with copies', async () => {
     const lm = h.lm({ cache: false, concurrency: 1 });
     const copy = lm.copy({ rollout_id: 1 });
-    await Promise.all([0, 1, 2].flatMap((i) => [lm, copy].map((m) => m.request({ messages: user(`q${i}`) }))));
+    await Promise.all(
+      [0, 1, 2].flatMap((i) => [lm, copy].map((m) => m.request({ messages: user(`q${i}`) }))),
+    );
     expect(h.server.peakInFlight).toBe(1);
   });
 
@@ -28,7 +30,9 @@ describe('LM concurrency', () => {
     const lm = h.lm({ concurrency: 1 });
     await lm.request({ messages: user('cached') });
     h.server.fail({ hang: true });
-    const blocked = lm.request({ messages: user('slow'), signal: AbortSignal.timeout(3000) }).catch(() => undefined);
+    const blocked = lm
+      .request({ messages: user('slow'), signal: AbortSignal.timeout(3000) })
+      .catch(() => undefined);
     await expect.poll(() => h.server.inFlight).toBe(1);
     await expect(lm.request({ messages: user('cached') })).resolves.toMatchObject({ cacheHit: true });
     await h.server.close();

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startOpenAIServer, type OpenAIServer, type OpenAIServerOptions } from '@dspy-ts/core/testing';
+import { type OpenAIServer, type OpenAIServerOptions, startOpenAIServer } from '@dspy-ts/core/testing';
 import { afterEach, beforeEach } from 'vitest';
 import { LM, type LMOptions } from '../../src/lm/lm.js';
 import { context, type Logger } from '../../src/settings.js';

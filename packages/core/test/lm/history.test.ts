@@ -5,7 +5,9 @@ import { context } from '../../src/settings.js';
 import { useHarness, user } from './helpers.js';
 
 describe('LM history', () => {
-  const h = useHarness({ reply: (body) => `re: ${(body.messages as Array<{ content: string }>).at(-1)?.content}` });
+  const h = useHarness({
+    reply: (body) => `re: ${(body.messages as Array<{ content: string }>).at(-1)?.content}`,
+  });
 
   it('records messages, outputs, usage, model, timestamp and the request parameters', async () => {
     const lm = h.lm({ cache: false, temperature: 0.1 });

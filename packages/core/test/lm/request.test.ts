@@ -17,7 +17,11 @@ describe('LM.request', () => {
 
   it('merges defaults with call parameters and extra keys, sending no undefined or null values', async () => {
     const lm = h.lm({ cache: false, temperature: 0.5, maxTokens: 100, top_p: 0.9, seed: null });
-    await lm.request({ messages: user('hi'), temperature: 0.2, extra: { stop: ['\n'], presence_penalty: undefined } });
+    await lm.request({
+      messages: user('hi'),
+      temperature: 0.2,
+      extra: { stop: ['\n'], presence_penalty: undefined },
+    });
     const body = h.server.requests[0]?.body ?? {};
     expect(body).toMatchObject({ temperature: 0.2, max_tokens: 100, top_p: 0.9, stop: ['\n'] });
     expect(body).not.toHaveProperty('seed');
@@ -27,7 +31,10 @@ describe('LM.request', () => {
   });
 
   it('passes responseFormat through as response_format', async () => {
-    const format = { type: 'json_schema', json_schema: { name: 'out', strict: true, schema: { type: 'object' } } };
+    const format = {
+      type: 'json_schema',
+      json_schema: { name: 'out', strict: true, schema: { type: 'object' } },
+    };
     await h.lm({ cache: false }).request({ messages: user('hi'), responseFormat: format });
     expect(h.server.requests[0]?.body?.response_format).toEqual(format);
   });
@@ -47,14 +54,25 @@ describe('LM.request', () => {
 
   it('sums usage over requests key by key, including nested objects', async () => {
     h.server.script(
-      { content: 'a', usage: { prompt_tokens: 10, completion_tokens: 1, total_tokens: 11, details: { cached: 2 } } },
-      { content: 'b', usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7, details: { cached: 3 } } },
+      {
+        content: 'a',
+        usage: { prompt_tokens: 10, completion_tokens: 1, total_tokens: 11, details: { cached: 2 } },
+      },
+      {
+        content: 'b',
+        usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7, details: { cached: 3 } },
+      },
     );
     const lm = h.lm({ cache: false });
     const first = await lm.request({ messages: user('one') });
     await lm.request({ messages: user('two') });
     expect(first.usage).toMatchObject({ prompt_tokens: 10, completion_tokens: 1, total_tokens: 11 });
-    expect(lm.usage).toEqual({ prompt_tokens: 15, completion_tokens: 3, total_tokens: 18, details: { cached: 5 } });
+    expect(lm.usage).toEqual({
+      prompt_tokens: 15,
+      completion_tokens: 3,
+      total_tokens: 18,
+      details: { cached: 5 },
+    });
   });
 
   it("warns with DSPy's text when a choice was truncated by max_tokens", async () => {
@@ -72,7 +90,9 @@ describe('LM.request', () => {
       await lm.request({ messages: user('a'), extra: { rollout_id: 1 } });
       await lm.request({ messages: user('b'), extra: { rollout_id: 2 } });
     });
-    expect(warnings).toEqual(['rollout_id has no effect when temperature=0; set temperature>0 to bypass the cache.']);
+    expect(warnings).toEqual([
+      'rollout_id has no effect when temperature=0; set temperature>0 to bypass the cache.',
+    ]);
   });
 
   it('uses a placeholder key for a local server when no API key is set', async () => {
@@ -80,7 +100,9 @@ describe('LM.request', () => {
     delete process.env.OPENAI_API_KEY;
     try {
       const lm = new LM('openai/test-model', { baseURL: h.server.url, cache: false });
-      await expect(lm.request({ messages: user('hi') })).resolves.toMatchObject({ outputs: [expect.any(String)] });
+      await expect(lm.request({ messages: user('hi') })).resolves.toMatchObject({
+        outputs: [expect.any(String)],
+      });
       expect(h.server.requests[0]?.headers.authorization).toMatch(/^Bearer /);
     } finally {
       if (saved !== undefined) process.env.OPENAI_API_KEY = saved;
@@ -120,7 +142,9 @@ describe('LM.request', () => {
 
   it('declares json_schema structured outputs by default, overridable', () => {
     expect(h.lm().capabilities).toEqual({ responseFormat: 'json_schema' });
-    expect(h.lm({ capabilities: { responseFormat: 'none' } }).capabilities).toEqual({ responseFormat: 'none' });
+    expect(h.lm({ capabilities: { responseFormat: 'none' } }).capabilities).toEqual({
+      responseFormat: 'none',
+    });
   });
 });
 

@@ -29,7 +29,9 @@ describe('LM retries', () => {
 
   it('retries 500s until success', async () => {
     h.server.fail({ status: 500 }, { status: 503 });
-    await expect(h.lm({ cache: false }).request({ messages: user('hi') })).resolves.toMatchObject({ outputs: ['ok'] });
+    await expect(h.lm({ cache: false }).request({ messages: user('hi') })).resolves.toMatchObject({
+      outputs: ['ok'],
+    });
     expect(h.server.requestCount).toBe(3);
   });
 
@@ -42,7 +44,9 @@ describe('LM retries', () => {
 
   it('retries a 408 and a dropped connection', async () => {
     h.server.fail({ status: 408 }, { disconnect: true });
-    await expect(h.lm({ cache: false }).request({ messages: user('hi') })).resolves.toMatchObject({ outputs: ['ok'] });
+    await expect(h.lm({ cache: false }).request({ messages: user('hi') })).resolves.toMatchObject({
+      outputs: ['ok'],
+    });
     expect(h.server.requestCount).toBe(3);
   });
 
@@ -53,25 +57,32 @@ describe('LM retries', () => {
   });
 
   it('gives up after numRetries retries with the mapped error, status, request id and retry-after', async () => {
-    h.server.fail(() => ({ status: 429, retryAfterMs: 5 }));
+    h.server.failWhen(() => ({ status: 429, retryAfterMs: 5 }));
     const error = await rejection(h.lm({ cache: false, numRetries: 2 }).request({ messages: user('hi') }));
     expect(h.server.requestCount).toBe(3);
     expect(error).toBeInstanceOf(LMRateLimitError);
-    expect(error).toMatchObject({ status: 429, retryAfterMs: 5, requestId: 'req_3', model: 'openai/test-model' });
+    expect(error).toMatchObject({
+      status: 429,
+      retryAfterMs: 5,
+      requestId: 'req_3',
+      model: 'openai/test-model',
+    });
     expect(error.message).toMatch(/^\[openai\/test-model\] HTTP 429 .*after 3 attempts/);
   });
 
   it('makes a single attempt with numRetries 0', async () => {
     h.server.fail({ status: 500 });
-    await expect(h.lm({ cache: false, numRetries: 0 }).request({ messages: user('hi') })).rejects.toBeInstanceOf(
-      LMServerError,
-    );
+    await expect(
+      h.lm({ cache: false, numRetries: 0 }).request({ messages: user('hi') }),
+    ).rejects.toBeInstanceOf(LMServerError);
     expect(h.server.requestCount).toBe(1);
   });
 
   it('reports an attempt timeout after the last retry as LMTimeoutError', async () => {
-    h.server.fail(() => ({ hang: true }));
-    const error = await rejection(h.lm({ cache: false, numRetries: 1, timeoutMs: 50 }).request({ messages: user('hi') }));
+    h.server.failWhen(() => ({ hang: true }));
+    const error = await rejection(
+      h.lm({ cache: false, numRetries: 1, timeoutMs: 50 }).request({ messages: user('hi') }),
+    );
     expect(error).toBeInstanceOf(LMTimeoutError);
     expect(h.server.requestCount).toBe(2);
   });
@@ -92,14 +103,18 @@ describe('LM error mapping', () => {
   ] as const;
 
   it.each(cases)('maps HTTP %i to %o', async (status, ErrorClass) => {
-    h.server.fail(() => ({ status }));
+    h.server.failWhen(() => ({ status }));
     const error = await rejection(h.lm({ cache: false, numRetries: 1 }).request({ messages: user('hi') }));
     expect(error).toBeInstanceOf(ErrorClass);
     expect(error).toMatchObject({ status, provider: 'openai' });
   });
 
   it('maps a context-length 400 to ContextWindowExceededError', async () => {
-    h.server.fail({ status: 400, code: 'context_length_exceeded', message: "This model's maximum context length is 8192" });
+    h.server.fail({
+      status: 400,
+      code: 'context_length_exceeded',
+      message: "This model's maximum context length is 8192",
+    });
     const error = await rejection(h.lm({ cache: false }).request({ messages: user('hi') }));
     expect(error).toBeInstanceOf(ContextWindowExceededError);
     expect(error).toBeInstanceOf(LMInvalidRequestError);
@@ -155,7 +170,9 @@ describe('LM abort', () => {
   it('rejects with LMAbortError when aborted while waiting for a concurrency slot', async () => {
     h.server.fail({ hang: true });
     const lm = h.lm({ cache: false, concurrency: 1, numRetries: 0 });
-    const blocker = lm.request({ messages: user('first'), signal: AbortSignal.timeout(2000) }).catch(() => undefined);
+    const blocker = lm
+      .request({ messages: user('first'), signal: AbortSignal.timeout(2000) })
+      .catch(() => undefined);
     await expect.poll(() => h.server.requestCount).toBe(1);
     const controller = new AbortController();
     const queued = lm.request({ messages: user('second'), signal: controller.signal });

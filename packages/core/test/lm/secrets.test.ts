@@ -18,8 +18,10 @@ describe('the API key never leaks', () => {
   ])('is absent from the error, history and inspectHistory after a %s', async (_name, fault) => {
     const lm = h.lm({ cache: false, numRetries: 1, timeoutMs: 50 });
     await lm.request({ messages: user('fine') });
-    h.server.fail(() => fault);
-    const { result: error, warnings } = await captureWarnings(() => rejection(lm.request({ messages: user('boom') })));
+    h.server.failWhen(() => fault);
+    const { result: error, warnings } = await captureWarnings(() =>
+      rejection(lm.request({ messages: user('boom') })),
+    );
     assertClean(error.message);
     assertClean(String(error.stack));
     assertClean(inspect(error, { depth: 5 }));
@@ -40,7 +42,9 @@ describe('the API key never leaks', () => {
   it('is absent from a connection error to a closed server', async () => {
     const url = h.server.url;
     await h.server.close();
-    const error = await rejection(h.lm({ cache: false, numRetries: 0, baseURL: url }).request({ messages: user('x') }));
+    const error = await rejection(
+      h.lm({ cache: false, numRetries: 0, baseURL: url }).request({ messages: user('x') }),
+    );
     assertClean(error.message);
     assertClean(inspect(error, { depth: 5 }));
   });

@@ -9,7 +9,14 @@ describe('LM state', () => {
   });
 
   it('dumps a DSPy-shaped state with the dspy_ts marker and no secrets', () => {
-    const lm = new LM('openai/gpt-4o-mini', { apiKey: FAKE_KEY, baseURL: 'http://127.0.0.1:1/v1', temperature: 0.2, maxTokens: 100, top_p: 0.5, concurrency: 2 });
+    const lm = new LM('openai/gpt-4o-mini', {
+      apiKey: FAKE_KEY,
+      baseURL: 'http://127.0.0.1:1/v1',
+      temperature: 0.2,
+      maxTokens: 100,
+      top_p: 0.5,
+      concurrency: 2,
+    });
     expect(lm.dumpState()).toEqual({
       _dspy_lm_class: 'dspy_ts.LM',
       model: 'openai/gpt-4o-mini',
@@ -32,7 +39,13 @@ describe('LM state', () => {
   });
 
   it('round-trips through fromState', () => {
-    const lm = new LM('openai/gpt-4o-mini', { temperature: 0.2, maxTokens: 100, cache: false, numRetries: 5, seed: 1 });
+    const lm = new LM('openai/gpt-4o-mini', {
+      temperature: 0.2,
+      maxTokens: 100,
+      cache: false,
+      numRetries: 5,
+      seed: 1,
+    });
     const loaded = LM.fromState(lm.dumpState());
     expect(loaded.dumpState()).toEqual(lm.dumpState());
     expect(loaded.cache).toBe(false);
