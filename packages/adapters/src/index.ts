@@ -6,3 +6,4 @@ export { JSONAdapter, type JSONAdapterOptions } from './json-adapter.js';
 export { makeStrict, structuredOutputSchema, structuredResponseFormat, toJsonSchema } from './json-schema.js';
 export { parseValue, ValueParseError } from './parse-value.js';
 export { type TypeInfo, typeInfoOf } from './type-info.js';
+export { XMLAdapter } from './xml-adapter.js';
