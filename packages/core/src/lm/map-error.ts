@@ -130,7 +130,8 @@ export function mapError(thrown: unknown, context: ErrorContext, state: AttemptS
         retryable: false,
       };
     }
-    const message = `HTTP ${thrown.status} from ${context.provider}${attempts}: ${text}.`;
+    const detail = text.startsWith(`${thrown.status} `) ? text.slice(String(thrown.status).length + 1) : text;
+    const message = `HTTP ${thrown.status} from ${context.provider}${attempts}: ${detail.replace(/\.$/, '')}.`;
     const Class = classFor(thrown.status, thrown.code, rawText);
     return { error: create(Class, message, details), retryable: RETRYABLE_STATUS(thrown.status) };
   }
