@@ -1,0 +1,38 @@
+import { ChatAdapter } from '@dspy-ts/adapters';
+import { registerDefaultAdapter } from '@dspy-ts/core';
+
+// As in DSPy, using the optimizers makes ChatAdapter the adapter of programs that configure none.
+registerDefaultAdapter(new ChatAdapter());
+
+export { ConfigurationError, DspyError, MetricError } from '@dspy-ts/core';
+export {
+  BootstrapFewShot,
+  type BootstrapFewShotOptions,
+  type BootstrapProgress,
+} from './bootstrap-few-shot.js';
+export {
+  Evaluate,
+  type EvaluateOptions,
+  type EvaluateRunOptions,
+  EvaluationResult,
+} from './evaluate.js';
+export type { EvaluationRow } from './evaluate-table.js';
+export {
+  LabeledFewShot,
+  type LabeledFewShotCompileOptions,
+  type LabeledFewShotOptions,
+} from './labeled-few-shot.js';
+export type { Metric, MetricValue } from './metric.js';
+export {
+  type CompileOptions,
+  Optimizer,
+  type OptimizerCallback,
+  type Program,
+} from './optimizer.js';
+export {
+  BootstrapFewShotWithRandomSearch,
+  type CandidateProgram,
+  type RandomSearchCompileOptions,
+  type RandomSearchOptions,
+  type RandomSearchResult,
+} from './random-search.js';

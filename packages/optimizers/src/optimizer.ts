@@ -1,0 +1,95 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import {
+  type Callback,
+  ConfigurationError,
+  type Example,
+  type Module,
+  type Prediction,
+  settings,
+} from '@dspy-ts/core';
+
+/** Any program an optimizer can compile or Evaluate can run: a Module (a Session is one). */
+export type Program = Module<never, unknown>;
+
+/** Options every optimizer's `compile` accepts. */
+export interface CompileOptions<P extends Program = Program> {
+  trainset: readonly Example[];
+  /** Runs the training examples instead of a copy of the student (same structure required). */
+  teacher?: P | undefined;
+}
+
+/** Callbacks for optimizer and Evaluate runs (DSPy's `on_compile_*` / `on_evaluate_*`). */
+export interface OptimizerCallback extends Callback {
+  onCompileStart?(callId: string, instance: object, inputs: Record<string, unknown>): void;
+  onCompileEnd?(callId: string, outputs: unknown, error: unknown): void;
+  onEvaluateStart?(callId: string, instance: object, inputs: Record<string, unknown>): void;
+  onEvaluateEnd?(callId: string, outputs: unknown, error: unknown): void;
+}
+
+type Phase = 'Compile' | 'Evaluate';
+
+const safely = (fn: () => void): void => {
+  try {
+    fn();
+  } catch (error) {
+    settings.logger.warn(`Error in callback: ${error instanceof Error ? error.message : String(error)}`);
+  }
+};
+
+const running = new AsyncLocalStorage<ReadonlySet<object>>();
+
+/**
+ * Runs `fn` between the `on<Phase>Start` / `on<Phase>End` callbacks of `settings.callbacks`.
+ * A run nested inside another run of the same instance (same async scope) does not emit again.
+ */
+export async function withCallbacks<T>(
+  phase: Phase,
+  instance: object,
+  inputs: Record<string, unknown>,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const outer = running.getStore();
+  if (outer?.has(instance)) return fn();
+  const inner = new Set(outer ?? []).add(instance);
+  const active = settings.callbacks as OptimizerCallback[];
+  const callId = randomUUID().replaceAll('-', '');
+  for (const cb of active) safely(() => cb[`on${phase}Start`]?.(callId, instance, inputs));
+  try {
+    const output = await running.run(inner, fn);
+    for (const cb of active) safely(() => cb[`on${phase}End`]?.(callId, output, undefined));
+    return output;
+  } catch (error) {
+    for (const cb of active) safely(() => cb[`on${phase}End`]?.(callId, undefined, error));
+    throw error;
+  }
+}
+
+/** The base of every optimizer (DSPy's Teleprompter): `compile` returns a new program. */
+export abstract class Optimizer {
+  abstract compile<P extends Program>(student: P, options: CompileOptions<P>): Promise<P>;
+
+  /** The optimizer's settings (DSPy's `get_params`). */
+  getParams(): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(this).filter(([, value]) => typeof value !== 'function'));
+  }
+}
+
+/** A compiled program is frozen: compiling it again would silently stack demos. */
+export function assertUncompiled(program: Program): void {
+  if (program.compiled) {
+    throw new ConfigurationError(
+      'Student must be uncompiled. Compile the original program, not the result of an earlier compile ' +
+        '(every optimizer returns a new compiled program and leaves its student unchanged).',
+    );
+  }
+}
+
+/** Calls a program with an example's inputs (DSPy's `program(**example.inputs())`). */
+export function runProgram(program: Program, example: Example): Promise<Prediction> {
+  const call = program.call as unknown as (
+    this: Program,
+    inputs: Record<string, unknown>,
+  ) => Promise<Prediction>;
+  return call.call(program, example.inputs().toRecord());
+}

@@ -1,0 +1,490 @@
+import {
+  ChainOfThought,
+  ConfigurationError,
+  context,
+  DummyLM,
+  type Example,
+  type LanguageModel,
+  type LMRequest,
+  Module,
+  Predict,
+  type Prediction,
+  settings,
+  type TraceEntry,
+} from '@dspy-ts/core';
+import { describe, expect, it, vi } from 'vitest';
+import { BootstrapFewShot } from '../src/index.js';
+import { exactMatch, fieldOf, qaLM, qaSet, questions, recordingLogger } from './support/helpers.js';
+
+const compileWith = <T>(lm: LanguageModel, fn: () => Promise<T>, logger = recordingLogger()) =>
+  context({ lm, logger }, fn);
+
+const demosOf = (program: { namedPredictors(): [string, unknown][] }, name: string) =>
+  (program.namedPredictors().find(([n]) => n === name)![1] as Predict).demos;
+
+describe('BootstrapFewShot', () => {
+  it('has DSPy defaults plus concurrency 8 and seed 0', () => {
+    const optimizer = new BootstrapFewShot();
+    expect(optimizer.getParams()).toMatchObject({
+      maxBootstrappedDemos: 4,
+      maxLabeledDemos: 16,
+      maxRounds: 1,
+      concurrency: 8,
+      seed: 0,
+      errorCount: 0,
+    });
+    expect(optimizer.metric).toBeUndefined();
+    expect(optimizer.maxErrors).toBeUndefined();
+  });
+
+  it('bootstraps the first successes, then fills with labeled demos in Python order', async () => {
+    const logger = recordingLogger();
+    const student = new Predict('question -> answer');
+    const optimizer = new BootstrapFewShot({
+      metric: exactMatch,
+      maxBootstrappedDemos: 2,
+      maxLabeledDemos: 4,
+    });
+    const compiled = await compileWith(
+      qaLM(),
+      () => optimizer.compile(student, { trainset: qaSet(6) }),
+      logger,
+    );
+
+    expect(logger.infos).toContain(
+      'Bootstrapped 2 full traces after 2 examples for up to 1 rounds, amounting to 2 attempts.',
+    );
+    const demos = compiled.demos as Example[];
+    expect(demos.map((d) => d.toDict())).toEqual([
+      { augmented: true, question: 'q0?', answer: 'a0' },
+      { augmented: true, question: 'q1?', answer: 'a1' },
+      { question: 'q5?', answer: 'a5' },
+      { question: 'q2?', answer: 'a2' },
+    ]);
+    // Labeled demos are the trainset's own Example objects.
+    expect(demos[2]!.inputKeys).toEqual(new Set(['question']));
+  });
+
+  it('returns a new compiled program and leaves the student unchanged', async () => {
+    const student = new Predict('question -> answer');
+    student.lm = new DummyLM([]);
+    const compiled = await compileWith(qaLM(), () =>
+      new BootstrapFewShot({ metric: exactMatch, maxBootstrappedDemos: 1 }).compile(student, {
+        trainset: qaSet(3),
+      }),
+    );
+    expect(compiled).not.toBe(student);
+    expect(compiled.compiled).toBe(true);
+    expect(compiled.lm).toBeUndefined();
+    expect(student.compiled).toBe(false);
+    expect(student.demos).toEqual([]);
+    expect(compiled.demos).toHaveLength(3);
+  });
+
+  it('refuses to compile an already compiled program', async () => {
+    const optimizer = new BootstrapFewShot({ metric: exactMatch });
+    const compiled = await compileWith(qaLM(), () =>
+      optimizer.compile(new Predict('question -> answer'), { trainset: qaSet(2) }),
+    );
+    const again = compileWith(qaLM(), () => optimizer.compile(compiled, { trainset: qaSet(2) }));
+    await expect(again).rejects.toThrow(ConfigurationError);
+    await expect(again).rejects.toThrow('Student must be uncompiled.');
+  });
+
+  it('accepts every run that does not throw when there is no metric', async () => {
+    const wrong = qaLM(() => ({ answer: 'wrong' }));
+    const compiled = await compileWith(wrong, () =>
+      new BootstrapFewShot({ maxBootstrappedDemos: 3, maxLabeledDemos: 3 }).compile(
+        new Predict('question -> answer'),
+        {
+          trainset: qaSet(5),
+        },
+      ),
+    );
+    expect(compiled.demos.map((d) => (d as Example).toDict())).toEqual([
+      { augmented: true, question: 'q0?', answer: 'wrong' },
+      { augmented: true, question: 'q1?', answer: 'wrong' },
+      { augmented: true, question: 'q2?', answer: 'wrong' },
+    ]);
+  });
+
+  describe('metricThreshold', () => {
+    const half = () => 0.5;
+    const run = (metricThreshold: number) =>
+      compileWith(qaLM(), () =>
+        new BootstrapFewShot({
+          metric: half,
+          metricThreshold,
+          maxBootstrappedDemos: 2,
+          maxLabeledDemos: 2,
+        }).compile(new Predict('question -> answer'), { trainset: qaSet(4) }),
+      );
+
+    it('rejects a value below the threshold (0.5 < 0.6)', async () => {
+      const compiled = await run(0.6);
+      expect(compiled.demos.every((d) => !(d as Example).get('augmented'))).toBe(true);
+    });
+
+    it('accepts a value at or above the threshold', async () => {
+      const compiled = await run(0.5);
+      expect(compiled.demos.map((d) => (d as Example).get('augmented'))).toEqual([true, true]);
+    });
+
+    it('treats 0 as unset: truthiness decides', async () => {
+      const compiled = await run(0);
+      expect(compiled.demos.map((d) => (d as Example).get('augmented'))).toEqual([true, true]);
+    });
+  });
+
+  it('passes the teacher trace to the metric as its third argument', async () => {
+    const traces: (TraceEntry[] | undefined)[] = [];
+    const metric = (_e: Example, _p: Prediction, trace?: TraceEntry[]) => {
+      traces.push(trace);
+      return true;
+    };
+    await compileWith(qaLM(), () =>
+      new BootstrapFewShot({ metric, maxBootstrappedDemos: 1, concurrency: 1 }).compile(
+        new Predict('question -> answer'),
+        { trainset: qaSet(2) },
+      ),
+    );
+    expect(traces).toHaveLength(1);
+    expect(traces[0]).toHaveLength(1);
+    expect(traces[0]![0]!.inputs).toEqual({ question: 'q0?' });
+  });
+
+  it('falls back to labeled demos with a warning when no example passes', async () => {
+    const logger = recordingLogger();
+    const compiled = await compileWith(
+      qaLM(() => ({ answer: 'wrong' })),
+      () =>
+        new BootstrapFewShot({ metric: exactMatch, maxLabeledDemos: 3 }).compile(
+          new Predict('question -> answer'),
+          {
+            trainset: qaSet(5),
+          },
+        ),
+      logger,
+    );
+    expect(compiled.demos).toHaveLength(3);
+    expect(compiled.demos.some((d) => (d as Example).get('augmented'))).toBe(false);
+    expect(logger.infos).toContain(
+      'Bootstrapped 0 full traces after 4 examples for up to 1 rounds, amounting to 5 attempts.',
+    );
+    expect(logger.warns.some((w) => w.startsWith('No training example produced an accepted trace'))).toBe(
+      true,
+    );
+  });
+
+  it('handles an empty trainset without crashing', async () => {
+    const logger = recordingLogger();
+    const compiled = await compileWith(
+      qaLM(),
+      () =>
+        new BootstrapFewShot({ metric: exactMatch }).compile(new Predict('question -> answer'), {
+          trainset: [],
+        }),
+      logger,
+    );
+    expect(compiled.demos).toEqual([]);
+    expect(compiled.compiled).toBe(true);
+    expect(logger.infos).toContain(
+      'Bootstrapped 0 full traces after 0 examples for up to 1 rounds, amounting to 0 attempts.',
+    );
+  });
+
+  it('retries later rounds on a copy of the LM with rollout_id = round and temperature 1.0', async () => {
+    const logger = recordingLogger();
+    // The first answer to q0 is wrong; a retry (temperature 1.0) answers right.
+    const lm = qaLM((question, request) =>
+      question === 'q0?' && request.temperature !== 1 ? { answer: 'wrong' } : undefined,
+    );
+    const compiled = await compileWith(
+      lm,
+      () =>
+        new BootstrapFewShot({
+          metric: exactMatch,
+          maxRounds: 3,
+          maxBootstrappedDemos: 2,
+          maxLabeledDemos: 2,
+        }).compile(new Predict('question -> answer'), { trainset: qaSet(4) }),
+      logger,
+    );
+    expect(questions(compiled.demos)).toEqual(['q0?', 'q1?']);
+    expect(logger.infos).toContain(
+      'Bootstrapped 2 full traces after 2 examples for up to 3 rounds, amounting to 3 attempts.',
+    );
+    const q0 = lm.requests.filter((r) => fieldOf(r, 'question') === 'q0?');
+    expect(q0.map((r) => [r.temperature, r.extra?.rollout_id])).toEqual([
+      [undefined, undefined],
+      [1, 1],
+    ]);
+  });
+
+  it('lets the teacher config win over the retry temperature', async () => {
+    const lm = qaLM(() => ({ answer: 'wrong' }));
+    await compileWith(lm, () =>
+      new BootstrapFewShot({ metric: exactMatch, maxRounds: 2, maxLabeledDemos: 0 }).compile(
+        new Predict('question -> answer', { temperature: 0.3 }),
+        { trainset: qaSet(1) },
+      ),
+    );
+    expect(lm.requests.map((r) => [r.temperature, r.extra?.rollout_id])).toEqual([
+      [0.3, undefined],
+      [0.3, 1],
+    ]);
+  });
+
+  it('hides the current example from the teacher demos', async () => {
+    const lm = qaLM();
+    await compileWith(lm, () =>
+      new BootstrapFewShot({ metric: exactMatch, maxBootstrappedDemos: 4, maxLabeledDemos: 16 }).compile(
+        new Predict('question -> answer'),
+        { trainset: qaSet(4) },
+      ),
+    );
+    expect(lm.requests).toHaveLength(4);
+    for (const request of lm.requests) {
+      const current = fieldOf(request, 'question')!;
+      const demoTexts = request.messages.slice(1, -1).map((m) => m.content);
+      expect(demoTexts).toHaveLength(6); // the 3 other examples as user/assistant pairs
+      expect(demoTexts.some((text) => text.includes(`\n${current}`))).toBe(false);
+    }
+  });
+
+  it('runs the teacher with teacherSettings', async () => {
+    const studentLm = new DummyLM([]);
+    const teacherLm = qaLM();
+    const compiled = await compileWith(studentLm, () =>
+      new BootstrapFewShot({
+        metric: exactMatch,
+        teacherSettings: { lm: teacherLm },
+        maxBootstrappedDemos: 2,
+        concurrency: 1,
+      }).compile(new Predict('question -> answer'), { trainset: qaSet(3) }),
+    );
+    expect(teacherLm.requests).toHaveLength(2);
+    expect(studentLm.requests).toHaveLength(0);
+    expect(questions(compiled.demos).slice(0, 2)).toEqual(['q0?', 'q1?']);
+  });
+
+  it('rejects unknown teacherSettings keys when constructed', () => {
+    expect(() => new BootstrapFewShot({ teacherSettings: { temprature: 1 } as never })).toThrow(
+      ConfigurationError,
+    );
+  });
+
+  it('rejects invalid counts', () => {
+    expect(() => new BootstrapFewShot({ concurrency: 0 })).toThrow('`concurrency` must be an integer >= 1');
+    expect(() => new BootstrapFewShot({ maxRounds: 1.5 })).toThrow(ConfigurationError);
+  });
+
+  it('reports progress in trainset order', async () => {
+    const onProgress = vi.fn();
+    await compileWith(qaLM(), () =>
+      new BootstrapFewShot({ metric: exactMatch, maxBootstrappedDemos: 3, onProgress }).compile(
+        new Predict('question -> answer'),
+        { trainset: qaSet(5) },
+      ),
+    );
+    expect(onProgress.mock.calls.map(([p]) => p)).toEqual([
+      { done: 1, total: 5, bootstrapped: 1 },
+      { done: 2, total: 5, bootstrapped: 2 },
+      { done: 3, total: 5, bootstrapped: 3 },
+    ]);
+  });
+
+  it('keeps the instance state DSPy keeps after a compile', async () => {
+    const optimizer = new BootstrapFewShot({ metric: exactMatch, maxBootstrappedDemos: 2 });
+    const trainset = qaSet(4);
+    const compiled = await compileWith(qaLM(), () =>
+      optimizer.compile(new Predict('question -> answer'), { trainset }),
+    );
+    expect(optimizer.student).toBe(compiled);
+    expect(optimizer.trainset).toEqual(trainset);
+    expect(Object.keys(optimizer.name2traces)).toEqual(['self']);
+    expect(optimizer.name2traces.self).toHaveLength(2);
+    expect(new Set(optimizer.validation)).toEqual(new Set([trainset[2], trainset[3]]));
+  });
+});
+
+describe('BootstrapFewShot with several predictors', () => {
+  class Pipeline extends Module {
+    a = new Predict('question -> draft');
+    b = new ChainOfThought('draft -> answer');
+    async forward(inputs: { question: string }) {
+      const { draft } = await this.a.call(inputs);
+      return this.b.call({ draft });
+    }
+  }
+
+  const pipelineLM = (wrongFirst = false) => {
+    let firstAnswer = true;
+    return new DummyLM((request: LMRequest) => {
+      const question = fieldOf(request, 'question');
+      if (question !== undefined) return { draft: `draft ${question}` };
+      const draft = fieldOf(request, 'draft')!;
+      const n = /q(\d+)\?/.exec(draft)![1];
+      if (wrongFirst && n === '0' && firstAnswer) {
+        firstAnswer = false;
+        return { reasoning: 'hmm', answer: 'wrong' };
+      }
+      return { reasoning: `because ${n}`, answer: `a${n}` };
+    });
+  };
+
+  it('gives each predictor its own trace demos, then labeled demos (OPTIMIZERS.md 2.9)', async () => {
+    const logger = recordingLogger();
+    const compiled = await compileWith(
+      pipelineLM(true),
+      () =>
+        new BootstrapFewShot({
+          metric: exactMatch,
+          maxRounds: 3,
+          maxBootstrappedDemos: 2,
+          maxLabeledDemos: 5,
+          concurrency: 1,
+        }).compile(new Pipeline(), { trainset: qaSet(8) }),
+      logger,
+    );
+    expect(logger.infos).toContain(
+      'Bootstrapped 2 full traces after 2 examples for up to 3 rounds, amounting to 3 attempts.',
+    );
+    const a = compiled.a.demos as Example[];
+    const b = compiled.b.predict.demos as Example[];
+    expect(a.slice(0, 2).map((d) => d.toDict())).toEqual([
+      { augmented: true, question: 'q0?', draft: 'draft q0?' },
+      { augmented: true, question: 'q1?', draft: 'draft q1?' },
+    ]);
+    expect(b.slice(0, 2).map((d) => d.toDict())).toEqual([
+      { augmented: true, draft: 'draft q0?', reasoning: 'because 0', answer: 'a0' },
+      { augmented: true, draft: 'draft q1?', reasoning: 'because 1', answer: 'a1' },
+    ]);
+    // Python order: q2, q5, q6 for `a`; `b.predict` re-samples those three.
+    expect(questions(a.slice(2))).toEqual(['q2?', 'q5?', 'q6?']);
+    expect(new Set(questions(b.slice(2)))).toEqual(new Set(['q2?', 'q5?', 'q6?']));
+  });
+
+  it('samples each predictor from the previous predictor sample (DSPy quirk)', async () => {
+    const compiled = await compileWith(pipelineLM(), () =>
+      new BootstrapFewShot({ metric: () => false, maxLabeledDemos: 3 }).compile(new Pipeline(), {
+        trainset: qaSet(8),
+      }),
+    );
+    const first = questions(compiled.a.demos);
+    const second = questions(compiled.b.predict.demos);
+    expect(first).toHaveLength(3);
+    expect(new Set(second)).toEqual(new Set(first));
+  });
+
+  it('checks that student and teacher line up', async () => {
+    const run = (teacher: Module) =>
+      compileWith(pipelineLM(), () =>
+        new BootstrapFewShot().compile(new Pipeline(), { trainset: qaSet(1), teacher: teacher as Pipeline }),
+      );
+    class One extends Module {
+      a = new Predict('question -> draft');
+      async forward() {
+        return undefined;
+      }
+    }
+    class Renamed extends Module {
+      x = new Predict('question -> draft');
+      b = new ChainOfThought('draft -> answer');
+      async forward() {
+        return undefined;
+      }
+    }
+    class OtherSignature extends Module {
+      a = new Predict('question -> draft');
+      b = new ChainOfThought('draft -> final');
+      async forward() {
+        return undefined;
+      }
+    }
+    await expect(run(new One())).rejects.toThrow(
+      'Student and teacher must have the same number of predictors.',
+    );
+    await expect(run(new Renamed())).rejects.toThrow(
+      'Student and teacher must have the same program structure.',
+    );
+    await expect(run(new OtherSignature())).rejects.toThrow(
+      /^Student and teacher must have the same signatures\. .* != .*/,
+    );
+  });
+});
+
+describe('BootstrapFewShot error budget', () => {
+  class Flaky extends Module {
+    gen = new Predict('question -> answer');
+    async forward(inputs: { question: string }) {
+      if (inputs.question === 'q1?' || inputs.question === 'q2?') throw new Error(`boom ${inputs.question}`);
+      return this.gen.call(inputs);
+    }
+  }
+  const run = (options: { maxErrors?: number; concurrency?: number }, logger = recordingLogger()) =>
+    compileWith(
+      qaLM(),
+      () =>
+        new BootstrapFewShot({ metric: exactMatch, maxBootstrappedDemos: 10, ...options }).compile(
+          new Flaky(),
+          {
+            trainset: qaSet(5),
+          },
+        ),
+      logger,
+    );
+
+  it('logs errors under the budget and keeps failed examples as labeled candidates', async () => {
+    const logger = recordingLogger();
+    const compiled = await run({}, logger);
+    const demos = compiled.gen.demos as Example[];
+    expect(questions(demos)).toEqual(['q0?', 'q3?', 'q4?', 'q2?', 'q1?']);
+    expect(demos.map((d) => d.get('augmented'))).toEqual([true, true, true, undefined, undefined]);
+    expect(logger.warns.filter((w) => w.startsWith('Failed to run or to evaluate example'))).toEqual([
+      expect.stringContaining('with exactMatch due to boom q1?.'),
+      expect.stringContaining('with exactMatch due to boom q2?.'),
+    ]);
+  });
+
+  it('rethrows the error that reaches maxErrors', async () => {
+    await expect(run({ maxErrors: 2 })).rejects.toThrow('boom q2?');
+    await expect(run({ maxErrors: 1 })).rejects.toThrow('boom q1?');
+  });
+
+  it('counts errors in trainset order under concurrency', async () => {
+    for (let i = 0; i < 5; i++)
+      await expect(run({ maxErrors: 2, concurrency: 8 })).rejects.toThrow('boom q2?');
+  });
+
+  it('accumulates errors across compiles on one instance, as DSPy does', async () => {
+    const optimizer = new BootstrapFewShot({ metric: exactMatch, maxErrors: 3 });
+    const compile = () => compileWith(qaLM(), () => optimizer.compile(new Flaky(), { trainset: qaSet(3) }));
+    await compile();
+    expect(optimizer.errorCount).toBe(2);
+    await expect(compile()).rejects.toThrow('boom q1?');
+  });
+
+  it('costs one error per round for an example that always fails', async () => {
+    const optimizer = new BootstrapFewShot({ metric: exactMatch, maxRounds: 3 });
+    await compileWith(qaLM(), () => optimizer.compile(new Flaky(), { trainset: qaSet(2) }));
+    expect(optimizer.errorCount).toBe(3);
+  });
+
+  it('raises a clear error, outside the budget, when an input key is also an output key', async () => {
+    // Predict refuses such inputs, so only a hand-written trace entry can produce one.
+    class Echo extends Module {
+      gen = new Predict('question -> answer');
+      async forward(inputs: { question: string }) {
+        const prediction = await this.gen.call(inputs);
+        settings.trace?.push({ predictor: this.gen, inputs: { ...inputs, answer: 'leak' }, prediction });
+        return prediction;
+      }
+    }
+    const optimizer = new BootstrapFewShot({ maxErrors: 100 });
+    await expect(
+      compileWith(qaLM(), () => optimizer.compile(new Echo(), { trainset: qaSet(2) })),
+    ).rejects.toThrow("Cannot build a demo for predictor 'gen': 'answer' is both an input and an output");
+    expect(optimizer.errorCount).toBe(0);
+  });
+});
