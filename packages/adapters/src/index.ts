@@ -5,5 +5,13 @@ export { formatValue, pyJson, pyText, toJsonData } from './format-value.js';
 export { JSONAdapter, type JSONAdapterOptions } from './json-adapter.js';
 export { makeStrict, structuredOutputSchema, structuredResponseFormat, toJsonSchema } from './json-schema.js';
 export { parseValue, ValueParseError } from './parse-value.js';
+export {
+  TemplateAdapter,
+  type TemplateAdapterOptions,
+  type TemplateHelper,
+  type TemplateMessage,
+  type TemplateParseMode,
+  type TemplateParser,
+} from './template-adapter.js';
 export { type TypeInfo, typeInfoOf } from './type-info.js';
 export { XMLAdapter } from './xml-adapter.js';
