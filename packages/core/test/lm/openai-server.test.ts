@@ -15,6 +15,13 @@ const post = (body: unknown, init: RequestInit = {}) =>
     ...init,
   });
 
+interface CompletionJSON {
+  object: string;
+  choices: Array<{ message: { content: string } }>;
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+}
+const json = async (response: Response) => (await response.json()) as CompletionJSON;
+
 const chat = { model: 'm', messages: [{ role: 'user', content: 'hello there' }] };
 
 describe('startOpenAIServer', () => {
@@ -25,7 +32,7 @@ describe('startOpenAIServer', () => {
 
   it('echoes the last message by default, with usage and n choices', async () => {
     server = await startOpenAIServer();
-    const body = await (await post({ ...chat, n: 2 })).json();
+    const body = await json(await post({ ...chat, n: 2 }));
     expect(body.object).toBe('chat.completion');
     expect(body.choices.map((c: { message: { content: string } }) => c.message.content)).toEqual([
       'echo: hello there',
@@ -37,19 +44,23 @@ describe('startOpenAIServer', () => {
   it('answers from scripted replies first, then from the reply function', async () => {
     server = await startOpenAIServer({ reply: (req) => `fn ${req.model}` });
     server.script('scripted');
-    const first = await (await post(chat)).json();
-    const second = await (await post(chat)).json();
-    expect(first.choices[0].message.content).toBe('scripted');
-    expect(second.choices[0].message.content).toBe('fn m');
+    const first = await json(await post(chat));
+    const second = await json(await post(chat));
+    expect(first.choices[0]?.message.content).toBe('scripted');
+    expect(second.choices[0]?.message.content).toBe('fn m');
   });
 
   it('streams SSE chunks of the configured size and ends with [DONE]', async () => {
     server = await startOpenAIServer({ reply: 'abcdefg', chunkSize: 3 });
-    const text = await (await post({ ...chat, stream: true, stream_options: { include_usage: true } })).text();
+    const text = await (
+      await post({ ...chat, stream: true, stream_options: { include_usage: true } })
+    ).text();
     const events = text.split('\n\n').filter(Boolean);
     expect(events.at(-1)).toBe('data: [DONE]');
     const payloads = events.slice(0, -1).map((event) => JSON.parse(event.slice('data: '.length)));
-    const contents = payloads.flatMap((p) => p.choices.map((c: { delta: { content?: string } }) => c.delta.content ?? ''));
+    const contents = payloads.flatMap((p) =>
+      p.choices.map((c: { delta: { content?: string } }) => c.delta.content ?? ''),
+    );
     expect(contents.filter(Boolean)).toEqual(['abc', 'def', 'g']);
     expect(payloads.at(-1).usage.completion_tokens).toBe(2);
   });
@@ -58,7 +69,10 @@ describe('startOpenAIServer', () => {
     server = await startOpenAIServer({ maxCapturedRequests: 2 });
     for (const content of ['a', 'b', 'c']) await post({ model: 'm', messages: [{ role: 'user', content }] });
     expect(server.requestCount).toBe(3);
-    expect(server.requests.map((r) => (r.body?.messages as Array<{ content: string }>)[0]?.content)).toEqual(['b', 'c']);
+    expect(server.requests.map((r) => (r.body?.messages as Array<{ content: string }>)[0]?.content)).toEqual([
+      'b',
+      'c',
+    ]);
     expect(server.requests[0]?.headers.authorization).toBe('Bearer sk-captured');
   });
 
@@ -94,6 +108,15 @@ describe('startOpenAIServer', () => {
     expect((await post(chat)).status).toBe(200);
   });
 
+  it('answers after the extra delay of a slow-response fault', async () => {
+    server = await startOpenAIServer({ reply: 'late' });
+    server.fail({ delayMs: 120 });
+    const started = Date.now();
+    const body = await json(await post(chat));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(110);
+    expect(body.choices[0]?.message.content).toBe('late');
+  });
+
   it('consults a fault predicate for every request', async () => {
     server = await startOpenAIServer();
     server.failWhen((body) => (body.model === 'bad' ? { status: 500 } : undefined));
@@ -126,7 +149,7 @@ describe('startOpenAIServer', () => {
     server.reset();
     expect(server.requests).toHaveLength(0);
     expect(server.requestCount).toBe(0);
-    const body = await (await post(chat)).json();
-    expect(body.choices[0].message.content).toBe('default');
+    const body = await json(await post(chat));
+    expect(body.choices[0]?.message.content).toBe('default');
   });
 });

@@ -140,6 +140,16 @@ describe('LM.request', () => {
     }
   });
 
+  it('exposes its default temperature and n for Predict', () => {
+    expect(h.lm({ temperature: 0.4, n: 2 }).defaults).toEqual({ temperature: 0.4, n: 2 });
+    expect(h.lm().defaults).toEqual({ temperature: undefined, n: undefined });
+  });
+
+  it('rejects invalid numeric options with a ConfigurationError', () => {
+    expect(() => h.lm({ concurrency: 0 })).toThrow(ConfigurationError);
+    expect(() => h.lm({ numRetries: -1 })).toThrow(/numRetries/);
+  });
+
   it('declares json_schema structured outputs by default, overridable', () => {
     expect(h.lm().capabilities).toEqual({ responseFormat: 'json_schema' });
     expect(h.lm({ capabilities: { responseFormat: 'none' } }).capabilities).toEqual({

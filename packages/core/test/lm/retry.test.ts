@@ -37,7 +37,7 @@ describe('LM retries', () => {
 
   it('retries an attempt that exceeds timeoutMs', async () => {
     h.server.fail({ hang: true });
-    const response = await h.lm({ cache: false, timeoutMs: 100 }).request({ messages: user('hi') });
+    const response = await h.lm({ cache: false, timeoutMs: 300 }).request({ messages: user('hi') });
     expect(response.outputs).toEqual(['ok']);
     expect(h.server.requestCount).toBe(2);
   });

@@ -62,7 +62,7 @@ describe('LM.stream', () => {
 
   it('retries failures before the first chunk', async () => {
     h.server.fail({ status: 429, retryAfterMs: 1 }, { status: 500 }, { hang: true });
-    const { chunks } = await drain(h.lm({ cache: false, timeoutMs: 100 }), { messages: user('hi') });
+    const { chunks } = await drain(h.lm({ cache: false, timeoutMs: 300 }), { messages: user('hi') });
     expect(chunks.join('')).toBe(TEXT);
     expect(h.server.requestCount).toBe(4);
   });
@@ -113,28 +113,28 @@ describe('LM.stream', () => {
 });
 
 describe('LM.stream idle timeout', () => {
-  const h = useHarness({ reply: 'abcdefghij', chunkSize: 5, chunkDelayMs: 100 });
+  const h = useHarness({ reply: 'abcdefghij', chunkSize: 5, chunkDelayMs: 250 });
 
   it('raises LMTimeoutError when a chunk takes longer than timeoutMs', async () => {
     const error = await rejection(
-      drain(h.lm({ cache: false, timeoutMs: 40, numRetries: 0 }), { messages: user('hi') }),
+      drain(h.lm({ cache: false, timeoutMs: 120, numRetries: 0 }), { messages: user('hi') }),
     );
     expect(error).toBeInstanceOf(LMTimeoutError);
   });
 
   it('does not retry a timeout after the first chunk', async () => {
-    const lm = h.lm({ cache: false, timeoutMs: 40, numRetries: 2 });
+    const lm = h.lm({ cache: false, timeoutMs: 120, numRetries: 2 });
     const error = await rejection(drain(lm, { messages: user('hi') }));
     expect(error).toBeInstanceOf(LMTimeoutError);
     expect(h.server.requestCount).toBe(1);
   });
 
   it('does not count the time the consumer spends between chunks', async () => {
-    const lm = h.lm({ cache: false, timeoutMs: 250, numRetries: 0 });
+    const lm = h.lm({ cache: false, timeoutMs: 400, numRetries: 0 });
     const chunks: string[] = [];
     for await (const chunk of lm.stream({ messages: user('hi') })) {
       chunks.push(chunk.text);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await new Promise((resolve) => setTimeout(resolve, 500));
     }
     expect(chunks.join('')).toBe('abcdefghij');
     expect(h.server.requestCount).toBe(1);
