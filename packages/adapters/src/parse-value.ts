@@ -194,6 +194,10 @@ function parseLiteral(value: unknown, allowed: readonly unknown[]): unknown {
       v = v.slice(v.indexOf('[') + 1, -1);
     if (v.length > 1 && v[0] === v[v.length - 1] && (v[0] === '"' || v[0] === "'")) v = v.slice(1, -1);
     if (allowed.includes(v)) return v;
+    // Deviation (FORMATS §13.16): DSPy cannot read numeric or boolean Literals from text ('1' is
+    // not 1); we accept the JSON reading of the text when it is one of the allowed values.
+    const decoded = lenientJsonLoads(v);
+    if (decoded !== NOTHING && typeof decoded !== 'string' && allowed.includes(decoded)) return decoded;
   }
   throw new ValueParseError(`${pyRepr(value)} is not one of ${pyTuple(allowed)}`);
 }
@@ -205,7 +209,12 @@ function parseLiteral(value: unknown, allowed: readonly unknown[]): unknown {
 export function coerceValue(value: unknown, type: TypeInfo): unknown {
   if (type.kind === 'str') return typeof value === 'string' ? value : pyText(value);
   if (type.kind === 'enum') {
-    const member = type.members.find(([, v]) => v === value) ?? type.members.find(([name]) => name === value);
+    // Deviation (FORMATS §13.16): DSPy matches int-valued members only by name; we also read the text as JSON.
+    const decoded = typeof value === 'string' ? lenientJsonLoads(value) : NOTHING;
+    const member =
+      type.members.find(([, v]) => v === value) ??
+      type.members.find(([name]) => name === value) ??
+      type.members.find(([, v]) => typeof v !== 'string' && v === decoded);
     if (member) return member[1];
     throw new ValueParseError(`${pyText(value)} is not a valid name or value for the enum ${type.name}`);
   }

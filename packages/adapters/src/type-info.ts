@@ -50,6 +50,12 @@ const optionalOf = (inner: TypeInfo): TypeInfo =>
       ? inner
       : { kind: 'union', options: [inner, NONE] };
 
+/** A union of literals is one Literal, as `Literal[1, 'a', True]` is in Python. */
+const unionOf = (options: TypeInfo[]): TypeInfo =>
+  options.length > 0 && options.every((o) => o.kind === 'literal')
+    ? { kind: 'literal', values: options.flatMap((o) => (o.kind === 'literal' ? o.values : [])) }
+    : { kind: 'union', options };
+
 const enumOrLiteral = (entries: Record<string, LiteralValue>, title: string | undefined): TypeInfo => {
   const pairs = Object.entries(entries).filter(
     ([key]) => !/^\d+$/.test(key) || typeof entries[key] !== 'string',
@@ -109,7 +115,7 @@ function fromZod4(schema: z.ZodType): TypeInfo {
     case 'literal':
       return { kind: 'literal', values: def.values as LiteralValue[] };
     case 'union':
-      return { kind: 'union', options: (def.options as z.ZodType[]).map(typeInfoOf) };
+      return unionOf((def.options as z.ZodType[]).map(typeInfoOf));
     case 'nullable':
     case 'optional':
       return optionalOf(sub('innerType'));
@@ -214,7 +220,7 @@ function fromZod3(schema: { _def: Def; description?: string }): TypeInfo {
       return { kind: 'literal', values: [def.value as LiteralValue] };
     case 'ZodUnion':
     case 'ZodDiscriminatedUnion':
-      return { kind: 'union', options: [...(def.options as Iterable<object>)].map(typeInfoOf) };
+      return unionOf([...(def.options as Iterable<object>)].map(typeInfoOf));
     case 'ZodOptional':
     case 'ZodNullable':
       return optionalOf(sub('innerType'));
