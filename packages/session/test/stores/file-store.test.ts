@@ -23,7 +23,6 @@ describeStoreContract('FileStore', async (): Promise<StoreHarness> => {
       await writeFile(path(id), text.replace('"<state>"', raw));
     },
     raw: async (id) => readFile(path(id), 'utf8').catch(() => undefined),
-    storesInvalidJson: true,
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
 });

@@ -11,7 +11,6 @@ describeStoreContract('MemoryStore', async (): Promise<StoreHarness> => {
       data.set(id, { ...data.get(id)!, text: raw });
     },
     raw: async (id) => data.get(id)?.text,
-    storesInvalidJson: true,
     cleanup: async () => {},
   };
 });
