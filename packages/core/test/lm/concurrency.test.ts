@@ -5,6 +5,7 @@ describe('LM concurrency', () => {
   const h = useHarness({ reply: 'ok', latencyMs: 30 });
 
   it('keeps at most `concurrency` requests in flight', async () => {
+    h.server.failWhen(() => ({ delayMs: 60 }));
     const lm = h.lm({ cache: false, concurrency: 2 });
     await Promise.all(Array.from({ length: 8 }, (_, i) => lm.request({ messages: user(`q${i}`) })));
     expect(h.server.requestCount).toBe(8);
@@ -12,9 +13,11 @@ describe('LM concurrency', () => {
   });
 
   it('runs requests in parallel without a limit', async () => {
+    h.server.failWhen(() => ({ delayMs: 300 }));
     const lm = h.lm({ cache: false });
-    await Promise.all(Array.from({ length: 6 }, (_, i) => lm.request({ messages: user(`q${i}`) })));
-    expect(h.server.peakInFlight).toBe(6);
+    const all = Promise.all(Array.from({ length: 6 }, (_, i) => lm.request({ messages: user(`q${i}`) })));
+    await expect.poll(() => h.server.inFlight).toBe(6);
+    await all;
   });
 
   it('shares the limit with copies', async () => {
