@@ -27,7 +27,12 @@ export interface SessionStateJSON {
 const POLLUTING_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const SUPPORTED_STATE_VERSION = 1;
 
-const jsonRecord = z.record(z.string(), z.json());
+// Values come from JSON.parse (also on put, which parses its own JSON.stringify output), so they
+// are JSON already: only the structure is checked, which keeps validation cheap for long sessions.
+const jsonRecord = z.custom<Record<string, unknown>>(
+  (value) => value !== null && typeof value === 'object' && !Array.isArray(value),
+  { message: 'Invalid input: expected object' },
+);
 const historySchema = z.looseObject({ messages: z.array(jsonRecord) });
 const turnSchema = z.looseObject({
   index: z.number().int().min(0),
@@ -63,29 +68,40 @@ export function showId(id: string): string {
   return JSON.stringify(id.length > 120 ? `${id.slice(0, 120)}…` : id);
 }
 
-function findPollutingKey(value: unknown): string | undefined {
-  const stack: Array<{ value: unknown; path: PropertyKey[] }> = [{ value, path: [] }];
+function hasPollutingKey(value: unknown): boolean {
+  const stack: unknown[] = [value];
   while (stack.length > 0) {
-    const { value: current, path } = stack.pop()!;
+    const current = stack.pop();
     if (current === null || typeof current !== 'object') continue;
     if (Array.isArray(current)) {
-      current.forEach((item, i) => {
-        stack.push({ value: item, path: [...path, i] });
-      });
+      for (const item of current) stack.push(item);
       continue;
     }
     for (const key of Object.keys(current)) {
-      if (POLLUTING_KEYS.has(key)) return formatPath([...path, key]);
-      stack.push({ value: (current as Record<string, unknown>)[key], path: [...path, key] });
+      if (POLLUTING_KEYS.has(key)) return true;
+      stack.push((current as Record<string, unknown>)[key]);
     }
+  }
+  return false;
+}
+
+/** Where the first polluting key is (only called once one is known to exist). */
+function pollutingKeyPath(value: unknown, path: PropertyKey[] = []): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const entries: Array<[PropertyKey, unknown]> = Array.isArray(value)
+    ? value.map((item, i) => [i, item])
+    : Object.entries(value);
+  for (const [key, item] of entries) {
+    if (typeof key === 'string' && POLLUTING_KEYS.has(key)) return formatPath([...path, key]);
+    const found = pollutingKeyPath(item, [...path, key]);
+    if (found !== undefined) return found;
   }
   return undefined;
 }
 
 /** Why `value` is not a valid stored state, or undefined when it is. */
 function stateProblem(value: unknown): string | undefined {
-  const polluting = findPollutingKey(value);
-  if (polluting !== undefined) return `forbidden key at ${polluting}`;
+  if (hasPollutingKey(value)) return `forbidden key at ${pollutingKeyPath(value)}`;
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     const version = (value as Record<string, unknown>).version;
     if (version !== undefined && version !== SUPPORTED_STATE_VERSION) {
