@@ -25,6 +25,8 @@ export {
   VersionConflictError,
 } from './errors.js';
 export { type DummyAnswer, DummyLM, type DummyRule } from './lm/dummy.js';
+export { LM, type LMOptions } from './lm/lm.js';
+export type { LMStateOptions } from './lm/state.js';
 export type {
   ChatMessage,
   LanguageModel,
