@@ -16,7 +16,7 @@ describe('the API key never leaks', () => {
     ['garbage', { garbage: true as const }],
     ['timeout', { hang: true as const }],
   ])('is absent from the error, history and inspectHistory after a %s', async (_name, fault) => {
-    const lm = h.lm({ cache: false, numRetries: 1, timeoutMs: 'hang' in fault ? 150 : 10_000 });
+    const lm = h.lm({ cache: false, numRetries: 1, timeoutMs: 'hang' in fault ? 400 : 10_000 });
     await lm.request({ messages: user('fine') });
     h.server.failWhen(() => fault);
     const { result: error, warnings } = await captureWarnings(() =>

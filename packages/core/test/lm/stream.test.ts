@@ -113,28 +113,28 @@ describe('LM.stream', () => {
 });
 
 describe('LM.stream idle timeout', () => {
-  const h = useHarness({ reply: 'abcdefghij', chunkSize: 5, chunkDelayMs: 250 });
+  const h = useHarness({ reply: 'abcdefghij', chunkSize: 5, chunkDelayMs: 400 });
 
   it('raises LMTimeoutError when a chunk takes longer than timeoutMs', async () => {
     const error = await rejection(
-      drain(h.lm({ cache: false, timeoutMs: 120, numRetries: 0 }), { messages: user('hi') }),
+      drain(h.lm({ cache: false, timeoutMs: 200, numRetries: 0 }), { messages: user('hi') }),
     );
     expect(error).toBeInstanceOf(LMTimeoutError);
   });
 
   it('does not retry a timeout after the first chunk', async () => {
-    const lm = h.lm({ cache: false, timeoutMs: 120, numRetries: 2 });
+    const lm = h.lm({ cache: false, timeoutMs: 200, numRetries: 2 });
     const error = await rejection(drain(lm, { messages: user('hi') }));
     expect(error).toBeInstanceOf(LMTimeoutError);
     expect(h.server.requestCount).toBe(1);
   });
 
   it('does not count the time the consumer spends between chunks', async () => {
-    const lm = h.lm({ cache: false, timeoutMs: 400, numRetries: 0 });
+    const lm = h.lm({ cache: false, timeoutMs: 600, numRetries: 0 });
     const chunks: string[] = [];
     for await (const chunk of lm.stream({ messages: user('hi') })) {
       chunks.push(chunk.text);
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await new Promise((resolve) => setTimeout(resolve, 700));
     }
     expect(chunks.join('')).toBe('abcdefghij');
     expect(h.server.requestCount).toBe(1);
