@@ -19,9 +19,6 @@ import { exactMatch, fieldOf, qaLM, qaSet, questions, recordingLogger } from './
 const compileWith = <T>(lm: LanguageModel, fn: () => Promise<T>, logger = recordingLogger()) =>
   context({ lm, logger }, fn);
 
-const demosOf = (program: { namedPredictors(): [string, unknown][] }, name: string) =>
-  (program.namedPredictors().find(([n]) => n === name)![1] as Predict).demos;
-
 describe('BootstrapFewShot', () => {
   it('has DSPy defaults plus concurrency 8 and seed 0', () => {
     const optimizer = new BootstrapFewShot();
