@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 import RequireTests from './scripts/require-tests.ts';
 import projects from './vitest.workspace.ts';
@@ -13,5 +15,7 @@ export default defineConfig({
     passWithNoTests: false,
     reporters: ['default', new RequireTests()],
     testTimeout: 20_000,
+    // Tests never write to the user's real LM cache.
+    env: { DSPY_TS_CACHEDIR: join(tmpdir(), `dspy-ts-test-cache-${process.pid}`) },
   },
 });

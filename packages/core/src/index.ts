@@ -24,7 +24,9 @@ export {
   type SignatureLike,
   VersionConflictError,
 } from './errors.js';
+export { LMCache, type LMCacheOptions } from './lm/cache.js';
 export { type DummyAnswer, DummyLM, type DummyRule } from './lm/dummy.js';
+export { formatHistory } from './lm/inspect-history.js';
 export { LM, type LMOptions } from './lm/lm.js';
 export type { LMStateOptions } from './lm/state.js';
 export type {
