@@ -1,0 +1,137 @@
+import { Example, History, SessionStateError } from '@dspy-ts/core';
+import { isPlainRecord } from './turn.js';
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** Keys that could pollute prototypes if a loaded object were merged carelessly. */
+const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** `turns[3].inputs.question`-style paths for error messages. */
+export function joinPath(path: string, key: string | number): string {
+  if (typeof key === 'number') return `${path}[${key}]`;
+  if (!/^[A-Za-z_$][\w$]*$/.test(key)) return `${path}[${JSON.stringify(key)}]`;
+  return path ? `${path}.${key}` : key;
+}
+
+/**
+ * Makes a value JSON-safe for a saved session (Python `_safe_serialize_value`): History becomes
+ * `{messages}`, Example/Prediction a plain record, `toJSON()` is honored, arrays and plain objects
+ * recurse, other objects become `String(value)`; `undefined` and non-finite numbers become null.
+ * Values JSON cannot represent (BigInt, functions, symbols, cycles) and prototype-polluting keys
+ * throw SessionStateError naming the path, so nothing unloadable is ever written.
+ */
+export function toJsonSafe(value: unknown, path = '', seen: Set<object> = new Set()): JsonValue {
+  if (value === null || value === undefined) return null;
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      return Number.isFinite(value) ? value : null;
+    case 'bigint':
+    case 'function':
+    case 'symbol':
+      throw new SessionStateError(
+        `Cannot save ${path || 'the value'}: a ${typeof value} has no JSON form. Convert it (e.g. to a string) before recording it.`,
+      );
+  }
+  const object = value as object;
+  if (seen.has(object)) {
+    throw new SessionStateError(`Cannot save ${path || 'the value'}: it contains a cycle (JSON cannot represent it).`);
+  }
+  seen.add(object);
+  try {
+    if (object instanceof History) return { messages: toJsonSafe(object.messages, `${path}.messages`, seen) };
+    if (object instanceof Example) return toJsonSafe(object.toRecord(), path, seen);
+    if (Array.isArray(object)) return object.map((item, i) => toJsonSafe(item, joinPath(path, i), seen));
+    if (object instanceof Map) {
+      return safeRecord(
+        Object.fromEntries([...object].map(([k, v]) => [String(k), v as unknown])),
+        path,
+        seen,
+      );
+    }
+    if (object instanceof Set) return [...object].map((item, i) => toJsonSafe(item, joinPath(path, i), seen));
+    if (isPlainRecord(object)) return safeRecord(object, path, seen);
+    const toJSON = (object as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') return toJsonSafe(toJSON.call(object), path, seen);
+    return String(object);
+  } finally {
+    seen.delete(object);
+  }
+}
+
+function safeRecord(record: Record<string, unknown>, path: string, seen: Set<object>): JsonValue {
+  const out: Record<string, JsonValue> = {};
+  for (const [key, item] of Object.entries(record)) {
+    if (FORBIDDEN_KEYS.has(key)) {
+      throw new SessionStateError(
+        `Cannot save ${joinPath(path, key)}: the key '${key}' is not allowed in session files (prototype pollution guard).`,
+      );
+    }
+    out[key] = toJsonSafe(item, joinPath(path, key), seen);
+  }
+  return out;
+}
+
+/** Throws SessionStateError when a `__proto__`, `constructor` or `prototype` key occurs anywhere. */
+export function assertNoPollution(value: unknown, path = '$'): void {
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => assertNoPollution(item, `${path}[${i}]`));
+    return;
+  }
+  if (typeof value !== 'object' || value === null) return;
+  for (const key of Object.keys(value)) {
+    if (FORBIDDEN_KEYS.has(key)) {
+      throw new SessionStateError(
+        `Refusing to load session state: forbidden key '${key}' at ${path} (prototype pollution guard).`,
+      );
+    }
+    assertNoPollution((value as Record<string, unknown>)[key], `${path}.${key}`);
+  }
+}
+
+/** A number Python wrote as a float (`1.0`, not `1`), e.g. a turn's score. */
+export class PyFloat {
+  constructor(readonly value: number) {}
+}
+
+/** Python's `repr(float)`: shortest round-trip digits, exponent outside 1e-4 <= |x| < 1e16. */
+export function pyFloatRepr(x: number): string {
+  if (!Number.isFinite(x)) return 'null';
+  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  const [mantissa, expText] = x.toExponential().split('e') as [string, string];
+  const exp = Number(expText);
+  if (exp < -4 || exp >= 16) {
+    return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  }
+  const text = String(x);
+  return text.includes('.') || text.includes('e') ? text : `${text}.0`;
+}
+
+// Python's json.dumps(ensure_ascii=True) escapes DEL and everything above ASCII, per UTF-16 unit.
+const asciiOnly = (json: string): string =>
+  json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+/**
+ * `json.dumps(value, indent=2)` as Python writes it (ASCII only, `PyFloat` as `1.0`), so a session
+ * saved here is byte-identical to one saved by dspy-session.
+ */
+export function pythonJsonDumps(value: unknown, indent = ''): string {
+  if (value instanceof PyFloat) return pyFloatRepr(value.value);
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'number') {
+    return Number.isInteger(value) && Math.abs(value) < 1e16 ? String(value) : pyFloatRepr(value);
+  }
+  if (typeof value === 'string') return asciiOnly(JSON.stringify(value));
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    return `[\n${value.map((item) => inner + pythonJsonDumps(item, inner)).join(',\n')}\n${indent}]`;
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 0) return '{}';
+  const body = entries.map(([k, v]) => `${inner}${asciiOnly(JSON.stringify(k))}: ${pythonJsonDumps(v, inner)}`);
+  return `{\n${body.join(',\n')}\n${indent}}`;
+}

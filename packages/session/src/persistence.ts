@@ -1,0 +1,173 @@
+import { History, SessionStateError } from '@dspy-ts/core';
+import { z } from 'zod';
+import { assertNoPollution, type JsonValue, joinPath, PyFloat, pythonJsonDumps, toJsonSafe } from './json.js';
+import type { CopyMode, HistoryPolicy, ResolvedSessionOptionsOf, SessionOptionsOf } from './options.js';
+import { SessionState, type SessionStateDict } from './state.js';
+import type { Turn } from './turn.js';
+
+/** The JSON a session saves (SESSION.md 9.1), key order as in Python; version 2. */
+export interface SavedSessionState {
+  version: 2;
+  history_field: string;
+  max_turns: number | null;
+  max_stored_turns?: number | null;
+  copy_mode?: CopyMode;
+  exclude_fields: string[];
+  history_input_fields: string[] | null;
+  history_policy: HistoryPolicy;
+  turns: { index: number; inputs: Record<string, JsonValue>; outputs: Record<string, JsonValue>; score: number | null }[];
+  initial_history: { messages: JsonValue } | null;
+  l2_memory?: string;
+  node_states?: Record<string, SessionStateDict>;
+}
+
+/**
+ * `saveState()`: the 0.1.0 key set, which every Python version loads. The later keys
+ * (`max_stored_turns`, `copy_mode`, `l2_memory`, `node_states`) are written only when they differ
+ * from their defaults, so a plain session's file stays byte-identical to Python 0.1.0's.
+ */
+export function buildSavedState<S>(
+  options: ResolvedSessionOptionsOf<S>,
+  state: SessionState,
+  seed: History | undefined,
+): SavedSessionState {
+  // Key order matters for byte-identical files: the later keys go where Python HEAD puts them.
+  const extended: Partial<SavedSessionState> = {};
+  if (options.maxStoredTurns !== undefined) extended.max_stored_turns = options.maxStoredTurns;
+  if (options.copyMode !== 'deep') extended.copy_mode = options.copyMode;
+  const result: SavedSessionState = {
+    version: 2,
+    history_field: options.historyField,
+    max_turns: options.maxTurns ?? null,
+    ...extended,
+    exclude_fields: [...options.excludeFields],
+    history_input_fields: options.historyInputFields ? [...options.historyInputFields] : null,
+    history_policy: options.historyPolicy,
+    turns: state.turns.map((turn: Turn, i) => ({
+      index: turn.index,
+      inputs: toJsonSafe(turn.inputs, `turns[${i}].inputs`) as Record<string, JsonValue>,
+      outputs: toJsonSafe(turn.outputs, `turns[${i}].outputs`) as Record<string, JsonValue>,
+      score: turn.score ?? null,
+    })),
+    initial_history: seed ? { messages: toJsonSafe(seed.messages, 'initial_history.messages') } : null,
+  };
+  if (state.l2Memory !== '') result.l2_memory = state.l2Memory;
+  const nodes = Object.entries(state.nodeStates);
+  if (nodes.length > 0) result.node_states = Object.fromEntries(nodes.map(([k, v]) => [k, v.toDict()]));
+  return result;
+}
+
+/** The file text of `session.save`: Python's `json.dumps(indent=2)` bytes (scores as `1.0`). */
+export function savedStateText(saved: SavedSessionState): string {
+  return pythonJsonDumps({
+    ...saved,
+    turns: saved.turns.map((turn) => ({ ...turn, score: turn.score === null ? null : new PyFloat(turn.score) })),
+  });
+}
+
+const record = z.record(z.string(), z.unknown());
+const fieldList = z.array(z.string()).nullable().optional();
+const positiveInt = z.number().int().min(1).nullable().optional();
+
+const savedSchema = z.looseObject({
+  history_field: z.string().optional(),
+  max_turns: positiveInt,
+  max_stored_turns: positiveInt,
+  copy_mode: z.enum(['deep', 'shallow', 'none']).optional(),
+  exclude_fields: fieldList,
+  history_input_fields: fieldList,
+  input_field_override: fieldList,
+  history_policy: z.enum(['override', 'use_if_provided', 'replace_session']).optional(),
+  turns: z
+    .array(
+      z.looseObject({
+        index: z.number().int(),
+        inputs: record,
+        outputs: record,
+        score: z.number().nullable().optional(),
+      }),
+    )
+    .optional(),
+  initial_history: z.looseObject({ messages: z.array(record) }).nullable().optional(),
+  l2_memory: z.unknown().optional(),
+  node_states: z.record(z.string(), z.unknown()).nullable().optional(),
+});
+
+/** What a saved session contributes to `Session.fromState`. */
+export interface ParsedSavedState<S> {
+  options: SessionOptionsOf<S>;
+  turns: { index: number; inputs: Record<string, unknown>; outputs: Record<string, unknown>; score: number | null }[];
+  l2Memory: string;
+  nodeStates: Record<string, SessionState>;
+}
+
+const describePath = (path: readonly PropertyKey[]): string =>
+  path.reduce<string>((acc, key) => joinPath(acc, typeof key === 'number' ? key : String(key)), '') || '(root)';
+
+/**
+ * Validates a saved session (versions 1 and 2, Python's or ours) and turns it into constructor
+ * options plus turns. Forbidden keys, unsupported versions and wrong shapes are SessionStateErrors
+ * naming the JSON path. Unknown top-level keys are ignored, as in Python.
+ */
+export function parseSavedState<S>(data: unknown): ParsedSavedState<S> {
+  assertNoPollution(data);
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new SessionStateError('Invalid session state: the root must be a JSON object.');
+  }
+  const version = (data as { version?: unknown }).version ?? 1;
+  if (version !== 1 && version !== 2) {
+    throw new SessionStateError(
+      `Unsupported session state version: ${String(version)}. Supported versions: 1, 2.`,
+    );
+  }
+  const parsed = savedSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new SessionStateError(`Invalid session state at ${describePath(issue.path)}: ${issue.message}.`);
+  }
+  const saved = parsed.data;
+  const historyInputFields =
+    'history_input_fields' in saved ? saved.history_input_fields : saved.input_field_override;
+  const nodeStates: Record<string, SessionState> = {};
+  for (const [name, node] of Object.entries(saved.node_states ?? {})) {
+    if (typeof node === 'object' && node !== null && !Array.isArray(node)) {
+      nodeStates[name] = SessionState.fromDict(node);
+    }
+  }
+  return {
+    options: {
+      historyField: saved.history_field ?? 'history',
+      maxTurns: saved.max_turns ?? undefined,
+      maxStoredTurns: saved.max_stored_turns ?? undefined,
+      copyMode: saved.copy_mode ?? 'deep',
+      excludeFields: saved.exclude_fields ?? [],
+      historyInputFields: historyInputFields ?? undefined,
+      historyPolicy: saved.history_policy ?? 'override',
+      initialHistory: saved.initial_history
+        ? new History(saved.initial_history.messages as Record<string, unknown>[])
+        : undefined,
+    },
+    turns: (saved.turns ?? []).map((turn) => ({
+      index: turn.index,
+      inputs: turn.inputs,
+      outputs: turn.outputs,
+      score: turn.score ?? null,
+    })),
+    l2Memory: saved.l2_memory === undefined || saved.l2_memory === null ? '' : String(saved.l2_memory),
+    nodeStates,
+  };
+}
+
+/**
+ * Saved values override nothing the caller passes: `options` win key by key (an
+ * `inputFieldOverride` option replaces the saved `history_input_fields`). Undefined values count
+ * as not given.
+ */
+export function mergeLoadOptions<S>(saved: SessionOptionsOf<S>, options: SessionOptionsOf<S>): SessionOptionsOf<S> {
+  const merged: Record<string, unknown> = { ...saved };
+  for (const [key, value] of Object.entries(options)) if (value !== undefined) merged[key] = value;
+  if (options.inputFieldOverride !== undefined && options.inputFieldOverride !== null) {
+    delete merged.historyInputFields;
+  }
+  return merged as SessionOptionsOf<S>;
+}

@@ -1,0 +1,396 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import {
+  atomicWriteFile,
+  ConfigurationError,
+  Example,
+  type ForwardInput,
+  type ForwardOutput,
+  History,
+  InputError,
+  Module,
+  type StreamEvent,
+  settings,
+  streamify,
+} from '@dspy-ts/core';
+import { buildHistory, type MessageFilter } from './history-builder.js';
+import { withSessionHistory } from './inject.js';
+import {
+  checkToExamplesOptions,
+  linearize,
+  type Metric,
+  scoreTurns,
+  type ToExamplesOptions,
+} from './linearize.js';
+import { FifoLock, holdsLock, whileHolding } from './lock.js';
+import {
+  describeValue,
+  type OnTurnOf,
+  type ResolvedSessionOptionsOf,
+  resolveOptions,
+  type SessionOptionsOf,
+  toSessionOptions,
+} from './options.js';
+import {
+  buildSavedState,
+  mergeLoadOptions,
+  parseSavedState,
+  type SavedSessionState,
+  savedStateText,
+} from './persistence.js';
+import { copyModule, prepareModule } from './prepare.js';
+import { makeTurn, readJsonFile, SessionState } from './state.js';
+import { extractOutputs, isPlainRecord, recordableInputs, type Turn } from './turn.js';
+
+export type SessionOptions = SessionOptionsOf<Session>;
+export type ResolvedSessionOptions = ResolvedSessionOptionsOf<Session>;
+export type OnTurn = OnTurnOf<Session>;
+
+/** What a session call takes: the wrapped module's inputs, plus an optional explicit History. */
+export type SessionInputs<M> = ForwardInput<M> & { [key: string]: unknown };
+
+/** States bound with `useState` in the current async scope, per session. */
+const bindings = new AsyncLocalStorage<ReadonlyMap<object, SessionState>>();
+
+const typeName = (value: unknown): string => {
+  if (typeof value !== 'object' || value === null) return value === null ? 'null' : typeof value;
+  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof name === 'string' && name ? name : 'object';
+};
+
+const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/**
+ * A conversational wrapper around a module (SESSION.md): every call receives a History built from
+ * the earlier calls and is recorded as a turn. A Session is itself a Module: its predictors are
+ * `module` / `module.<path>` to optimizers, and a call with an explicit history under the default
+ * `'override'` policy is a stateless pass-through (what optimizer replay needs).
+ */
+export class Session<M extends Module = Module> extends Module<SessionInputs<M>, ForwardOutput<M>> {
+  /** The wrapped copy of the module, prepared with a History input field on every predictor. */
+  readonly module: M;
+  #options: ResolvedSessionOptions;
+  #filter: MessageFilter;
+  #defaultState: SessionState;
+  #lock = new FifoLock();
+
+  constructor(module: M, options: SessionOptions = {}) {
+    super();
+    const resolved = resolveOptions<Session>(module, options);
+    const copy = copyModule(module, resolved.copyMode);
+    const prepared = prepareModule(copy, resolved);
+    this.module = copy;
+    this.#options = resolved;
+    this.#filter = resolved;
+    this.#align(prepared.historyField, prepared.extraExcludes);
+    this.#defaultState = new SessionState({ initialHistory: resolved.initialHistory ?? null });
+  }
+
+  /** Adopts a root predictor's own history field name (the requested name stays excluded). */
+  #align(historyField: string, extraExcludes: readonly string[]): void {
+    if (historyField === this.#options.historyField && extraExcludes.every((f) => this.#options.excludeFields.has(f))) {
+      return;
+    }
+    this.#options = Object.freeze({
+      ...this.#options,
+      historyField,
+      excludeFields: new Set([...this.#options.excludeFields, ...extraExcludes]),
+    });
+    this.#filter = this.#options;
+  }
+
+  /** The resolved, frozen options (historyField and excludeFields as aligned). */
+  get options(): ResolvedSessionOptions {
+    return this.#options;
+  }
+
+  /** The name of the History input field (a root predictor's own field name when it had one). */
+  get historyField(): string {
+    return this.#options.historyField;
+  }
+
+  /** The state calls act on: one bound with `useState` in this async scope, else the default. */
+  #activeState(): SessionState {
+    return bindings.getStore()?.get(this) ?? this.#defaultState;
+  }
+
+  #historyOf(state: SessionState): History {
+    const seed = state.initialHistory ?? this.#options.initialHistory;
+    return buildHistory(state, seed, state.turns, this.#filter, this.#options.maxTurns);
+  }
+
+  #nextIndex(state: SessionState): number {
+    if (this.#options.maxStoredTurns === undefined) return state.turns.length;
+    return (state.turns.at(-1)?.index ?? -1) + 1;
+  }
+
+  /** Records one call (SESSION.md 4). Also `call`, `acall`, `aforward`. */
+  override async forward(inputs: SessionInputs<M>): Promise<ForwardOutput<M>> {
+    const record = inputs instanceof Example ? inputs.toRecord() : inputs;
+    if (!isPlainRecord(record)) {
+      throw new InputError(
+        `A session call takes one record of inputs, e.g. session.call({ question: '...' }); got ${describeValue(inputs)}.`,
+      );
+    }
+    const lock = this.#options.lock;
+    if (lock === 'none') return this.#run(record);
+    if (holdsLock(this)) {
+      throw new ConfigurationError(
+        `re-entrant call to a Session with lock '${lock}': the session was called from inside its own call, ` +
+          'which would deadlock. Call another session (e.g. session.fork()) or use lock: "none".',
+      );
+    }
+    const release = await this.#lock.acquire();
+    try {
+      return await whileHolding(this, () => this.#run(record));
+    } finally {
+      release();
+    }
+  }
+
+  async #run(inputs: Readonly<Record<string, unknown>>): Promise<ForwardOutput<M>> {
+    const options = this.#options;
+    const field = options.historyField;
+    const rest: Record<string, unknown> = { ...inputs };
+    const given = rest[field];
+    delete rest[field];
+    const explicit = given === undefined || given === null ? undefined : given;
+    if (explicit !== undefined && !(explicit instanceof History)) {
+      throw new InputError(`Expected ${field} to be History, got ${typeName(explicit)}.`);
+    }
+
+    const state = this.#activeState();
+    let runHistory: History;
+    let records = true;
+    if (explicit === undefined) runHistory = this.#historyOf(state);
+    else if (options.historyPolicy === 'override') {
+      runHistory = explicit;
+      records = false;
+    } else if (options.historyPolicy === 'use_if_provided') runHistory = explicit;
+    else {
+      // replace_session: the new seed and the cleared turns persist even if the module throws.
+      state.initialHistory = explicit;
+      state.turns.splice(0);
+      runHistory = this.#historyOf(state);
+    }
+
+    const module = this.module;
+    const callInputs = { ...rest, [field]: runHistory };
+    const result = (await withSessionHistory(runHistory, () =>
+      module.call(callInputs as never),
+    )) as ForwardOutput<M>;
+    if (!records) return result;
+
+    const turn = makeTurn({
+      index: this.#nextIndex(state),
+      inputs: recordableInputs(rest, module, field),
+      outputs: extractOutputs(result, module),
+      historySnapshot: runHistory,
+    });
+    state.turns.push(turn);
+    const cap = options.maxStoredTurns;
+    if (cap !== undefined && state.turns.length > cap) state.turns.splice(0, state.turns.length - cap);
+    await this.#notify(turn);
+    return result;
+  }
+
+  async #notify(turn: Turn): Promise<void> {
+    const onTurn = this.#options.onTurn;
+    if (!onTurn) return;
+    try {
+      await onTurn(turn, this as Session);
+    } catch (error) {
+      settings.logger.warn(`on_turn callback error: ${errorMessage(error)}`);
+    }
+  }
+
+  /** The recorded turns (a new array on each access; the Turn objects are the stored ones). */
+  get turns(): readonly Turn[] {
+    return [...this.#activeState().turns];
+  }
+
+  /** The History the next call will see (built on each access). */
+  get sessionHistory(): History {
+    return this.#historyOf(this.#activeState());
+  }
+
+  /** Number of recorded turns (Python `len(session)`). */
+  get length(): number {
+    return this.#activeState().turns.length;
+  }
+
+  /** Deletes all turns; the module, options, initial history and lock stay. */
+  reset(): void {
+    this.#activeState().turns.splice(0);
+  }
+
+  /**
+   * Appends a turn without calling the module: its snapshot is the current session history. The
+   * records are copied, not filtered; no lock, no `onTurn`, no `maxStoredTurns` trim.
+   */
+  addTurn(turn: { inputs: Record<string, unknown>; outputs: Record<string, unknown> }): Turn {
+    const field = this.#options.historyField;
+    if (!isPlainRecord(turn)) throw new InputError('addTurn expects { inputs, outputs } (two records).');
+    for (const key of ['inputs', 'outputs'] as const) {
+      const value = turn[key];
+      if (!isPlainRecord(value)) {
+        throw new InputError(`addTurn ${key} must be a plain record of field values; got ${describeValue(value)}.`);
+      }
+      if (Object.hasOwn(value, field)) {
+        throw new InputError(
+          `addTurn ${key} must not contain the history field '${field}': the snapshot is the session history.`,
+        );
+      }
+    }
+    const state = this.#activeState();
+    const added = makeTurn({
+      index: this.#nextIndex(state),
+      inputs: turn.inputs,
+      outputs: turn.outputs,
+      historySnapshot: this.#historyOf(state),
+    });
+    state.turns.push(added);
+    return added;
+  }
+
+  /** Removes and returns the last turn, or undefined when there is none. */
+  popTurn(): Turn | undefined {
+    return this.#activeState().turns.pop();
+  }
+
+  /** Pops up to `steps` turns and returns them last first; `steps <= 0` removes nothing. */
+  undo(steps = 1): Turn[] {
+    if (typeof steps !== 'number' || !Number.isInteger(steps)) {
+      throw new InputError(`undo(steps) expects an integer; got ${describeValue(steps)}.`);
+    }
+    const turns = this.#activeState().turns;
+    const count = Math.min(Math.max(0, steps), turns.length);
+    return turns.splice(turns.length - count, count).reverse();
+  }
+
+  /** An independent session: same options, a copy of the module, copied turns, a fresh lock. */
+  fork(): Session<M> {
+    const copy = new Session<M>(this.module, toSessionOptions(this.#options));
+    copy.#defaultState = this.#activeState().fork();
+    return copy;
+  }
+
+  /** Like `fork()` (Python deep-copies the session), keeping the compiled flag and callbacks. */
+  override deepCopy(): this {
+    const copy = this.fork();
+    copy.compiled = this.compiled;
+    copy.callbacks = [...this.callbacks];
+    return copy as this;
+  }
+
+  /** Swaps the program (copied and prepared), keeping turns, options and the lock. */
+  updateModule(module: M): void {
+    if (!(module instanceof Module)) {
+      throw new ConfigurationError(`updateModule expects a Module; got ${describeValue(module)}.`);
+    }
+    const copy = copyModule(module, this.#options.copyMode);
+    const prepared = prepareModule(copy, this.#options);
+    (this as { module: M }).module = copy;
+    this.#align(prepared.historyField, prepared.extraExcludes);
+  }
+
+  /**
+   * Scores each turn with `metric(example, prediction, undefined)` and stores the score on it.
+   * Without `gold` the example is the turn itself (inputs + snapshot -> outputs).
+   */
+  score(metric: Metric, gold?: Example | readonly Example[]): Promise<number[]> {
+    const turns = [...this.#activeState().turns];
+    return scoreTurns(turns, metric, gold, this.#options.historyField, this.#options.onMetricError);
+  }
+
+  /** One supervised Example per kept turn: `(inputs + historySnapshot) -> outputs`. */
+  async toExamples(options?: ToExamplesOptions): Promise<Example[]> {
+    const checked = checkToExamplesOptions(options);
+    const turns = [...this.#activeState().turns];
+    const field = this.#options.historyField;
+    if (checked.metric) await scoreTurns(turns, checked.metric, undefined, field, this.#options.onMetricError);
+    return linearize(turns, field, checked);
+  }
+
+  /** Alias of `toExamples`. */
+  toTrainset(options?: ToExamplesOptions): Promise<Example[]> {
+    return this.toExamples(options);
+  }
+
+  /** `toExamples(options)` of each session, concatenated in order. */
+  static async mergeExamples(sessions: readonly Session[], options?: ToExamplesOptions): Promise<Example[]> {
+    if (!Array.isArray(sessions) || !sessions.every((s) => s instanceof Session)) {
+      throw new InputError('Session.mergeExamples expects an array of Sessions.');
+    }
+    const all: Example[] = [];
+    for (const session of sessions) all.push(...(await session.toExamples(options)));
+    return all;
+  }
+
+  /** The session as plain JSON, format version 2 (SESSION.md 9.1). */
+  saveState(): SavedSessionState {
+    const state = this.#activeState();
+    return buildSavedState(this.#options, state, state.initialHistory ?? this.#options.initialHistory);
+  }
+
+  /**
+   * Writes `saveState()` as the JSON Python's dspy-session writes (byte-identical), atomically: a
+   * failed save leaves an existing file unchanged. Replaces Module.save (program state); save the
+   * program itself with `session.module.save(path)`.
+   */
+  override async save(path: string): Promise<void> {
+    await atomicWriteFile(path, savedStateText(this.saveState()));
+  }
+
+  /** Loads a session file (written by this package or by Python's dspy-session). */
+  static async loadFrom<M extends Module>(path: string, module: M, options: SessionOptions = {}): Promise<Session<M>> {
+    return Session.fromState(await readJsonFile(path), module, options);
+  }
+
+  /** Builds a session from `saveState()` output; `options` override the saved values. */
+  static fromState<M extends Module>(state: unknown, module: M, options: SessionOptions = {}): Session<M> {
+    const parsed = parseSavedState<Session>(state);
+    const session = new Session<M>(module, mergeLoadOptions(parsed.options, options));
+    const target = session.#defaultState;
+    target.l2Memory = parsed.l2Memory;
+    target.nodeStates = parsed.nodeStates;
+    for (const turn of parsed.turns) {
+      target.turns.push(makeTurn({ ...turn, historySnapshot: session.#historyOf(target) }));
+    }
+    return session;
+  }
+
+  /** A new, empty per-user state; its seed defaults to the default state's. */
+  newState(init: { initialHistory?: History | null | undefined; l2Memory?: string | undefined } = {}): SessionState {
+    return new SessionState({
+      initialHistory: init.initialHistory ?? this.#defaultState.initialHistory,
+      l2Memory: init.l2Memory ?? '',
+    });
+  }
+
+  /**
+   * Runs `fn` with `state` as this session's active state in its async scope (Python
+   * `with session.use_state(state):`). Concurrent scopes never see each other's state.
+   */
+  useState<T>(state: SessionState, fn: () => T): T {
+    if (!(state instanceof SessionState)) {
+      throw new InputError(`Expected SessionState, got ${typeName(state)}.`);
+    }
+    const next = new Map(bindings.getStore() ?? []);
+    next.set(this, state);
+    return bindings.run(next, fn);
+  }
+
+  /** Streams a call: field deltas as the LM writes, then the prediction; the turn is recorded at the end. */
+  stream(inputs: SessionInputs<M>, options: { signal?: AbortSignal | undefined } = {}): AsyncIterable<StreamEvent> {
+    return streamify<SessionInputs<M>>(this as never)(inputs, options);
+  }
+
+  override toString(): string {
+    return `Session(${this.module.constructor.name}, turns=${this.length}, history_field='${this.historyField}')`;
+  }
+}
+
+/** Wraps `module` in a Session (exactly `new Session(module, options)`). */
+export function sessionify<M extends Module>(module: M, options?: SessionOptions): Session<M> {
+  return new Session(module, options);
+}

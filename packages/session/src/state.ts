@@ -1,0 +1,231 @@
+import { readFile } from 'node:fs/promises';
+import { atomicWriteFile, History, InputError, SessionStateError } from '@dspy-ts/core';
+import { assertNoPollution, type JsonValue, joinPath, PyFloat, pythonJsonDumps, toJsonSafe } from './json.js';
+import { frozenRecord, isPlainRecord, type Turn } from './turn.js';
+
+/** `SessionState.toDict()` (SESSION.md 12.3): unlike `saveState`, snapshots are stored. */
+export interface SessionStateDict {
+  version: 1;
+  turns: {
+    index: number;
+    inputs: Record<string, JsonValue>;
+    outputs: Record<string, JsonValue>;
+    history_snapshot: { messages: JsonValue };
+    score: number | null;
+  }[];
+  initial_history: { messages: JsonValue } | null;
+  l2_memory: string;
+  node_states: Record<string, SessionStateDict>;
+}
+
+export interface SessionStateInit {
+  turns?: readonly TurnInit[] | undefined;
+  initialHistory?: History | null | undefined;
+  l2Memory?: string | undefined;
+  nodeStates?: Readonly<Record<string, SessionState>> | undefined;
+}
+
+/** A turn as given to `new SessionState`: the snapshot defaults to an empty History. */
+export interface TurnInit {
+  index?: number | undefined;
+  inputs?: Readonly<Record<string, unknown>> | undefined;
+  outputs?: Readonly<Record<string, unknown>> | undefined;
+  historySnapshot?: History | undefined;
+  score?: number | null | undefined;
+}
+
+function checkTurnInit(turn: TurnInit, position: number): void {
+  const at = `SessionState turns[${position}]`;
+  if (turn.index !== undefined && !Number.isInteger(turn.index)) throw new InputError(`${at}.index must be an integer.`);
+  for (const key of ['inputs', 'outputs'] as const) {
+    if (turn[key] !== undefined && !isPlainRecord(turn[key])) throw new InputError(`${at}.${key} must be a record.`);
+  }
+  if (turn.historySnapshot !== undefined && !(turn.historySnapshot instanceof History)) {
+    throw new InputError(`${at}.historySnapshot must be a History.`);
+  }
+  if (turn.score !== undefined && turn.score !== null && !Number.isFinite(turn.score)) {
+    throw new InputError(`${at}.score must be a finite number or null.`);
+  }
+}
+
+/** A stored turn with frozen copies of its inputs and outputs. */
+export function makeTurn(init: {
+  index: number;
+  inputs: Readonly<Record<string, unknown>>;
+  outputs: Readonly<Record<string, unknown>>;
+  historySnapshot: History;
+  score?: number | null | undefined;
+}): Turn {
+  return {
+    index: init.index,
+    inputs: frozenRecord(init.inputs),
+    outputs: frozenRecord(init.outputs),
+    historySnapshot: init.historySnapshot,
+    score: init.score ?? undefined,
+  };
+}
+
+/**
+ * One conversation, kept outside the program (SESSION.md 12.3): its turns, its history seed, a
+ * long-term memory string and the states of child sessions. One shared Session (the program and
+ * its weights) can serve many states through `session.useState(state, fn)`.
+ */
+export class SessionState {
+  turns: Turn[];
+  initialHistory: History | null;
+  l2Memory: string;
+  nodeStates: Record<string, SessionState>;
+
+  constructor(init: SessionStateInit = {}) {
+    if (!isPlainRecord(init)) throw new InputError('new SessionState expects an options object.');
+    if (init.initialHistory !== undefined && init.initialHistory !== null && !(init.initialHistory instanceof History)) {
+      throw new InputError('SessionState initialHistory must be a History or null.');
+    }
+    if (init.l2Memory !== undefined && typeof init.l2Memory !== 'string') {
+      throw new InputError('SessionState l2Memory must be a string.');
+    }
+    if (init.turns !== undefined && !Array.isArray(init.turns)) {
+      throw new InputError('SessionState turns must be an array of turns.');
+    }
+    this.turns = (init.turns ?? []).map((turn: TurnInit, position) => {
+      if (!isPlainRecord(turn as unknown)) throw new InputError(`SessionState turns[${position}] must be an object.`);
+      checkTurnInit(turn, position);
+      return makeTurn({
+        index: turn.index ?? position,
+        inputs: turn.inputs ?? {},
+        outputs: turn.outputs ?? {},
+        historySnapshot: turn.historySnapshot ?? new History(),
+        score: turn.score,
+      });
+    });
+    this.initialHistory = init.initialHistory ?? null;
+    this.l2Memory = init.l2Memory ?? '';
+    this.nodeStates = { ...(init.nodeStates ?? {}) };
+  }
+
+  get length(): number {
+    return this.turns.length;
+  }
+
+  /** An independent copy: turns (inputs, outputs, scores) and node states are copied. */
+  fork(): SessionState {
+    const copy = new SessionState({ initialHistory: this.initialHistory, l2Memory: this.l2Memory });
+    copy.turns = this.turns.map((turn) => makeTurn(turn));
+    copy.nodeStates = Object.fromEntries(Object.entries(this.nodeStates).map(([k, v]) => [k, v.fork()]));
+    return copy;
+  }
+
+  /** Plain JSON (snapshots included). Values JSON cannot represent throw SessionStateError. */
+  toDict(): SessionStateDict {
+    return {
+      version: 1,
+      turns: this.turns.map((turn, i) => ({
+        index: turn.index,
+        inputs: toJsonSafe(turn.inputs, `turns[${i}].inputs`) as Record<string, JsonValue>,
+        outputs: toJsonSafe(turn.outputs, `turns[${i}].outputs`) as Record<string, JsonValue>,
+        history_snapshot: { messages: toJsonSafe(turn.historySnapshot.messages, `turns[${i}].history_snapshot`) },
+        score: turn.score ?? null,
+      })),
+      initial_history: this.initialHistory
+        ? { messages: toJsonSafe(this.initialHistory.messages, 'initial_history') }
+        : null,
+      l2_memory: this.l2Memory,
+      node_states: Object.fromEntries(Object.entries(this.nodeStates).map(([k, v]) => [k, v.toDict()])),
+    };
+  }
+
+  /**
+   * Reads `toDict()` output (also Python's). Lenient like Python where it can be (a missing
+   * snapshot is an empty History, `index` defaults to the position); forbidden keys, a wrong
+   * version or a wrong shape throw SessionStateError naming the path.
+   */
+  static fromDict(data: unknown): SessionState {
+    assertNoPollution(data);
+    return readState(data, '$');
+  }
+
+  /** Writes `toDict()` as JSON (atomic: a failed save leaves the old file intact). */
+  async save(path: string): Promise<void> {
+    const dict = this.toDict();
+    await atomicWriteFile(path, pythonJsonDumps(withFloatScores(dict)));
+  }
+
+  static async loadFrom(path: string): Promise<SessionState> {
+    return SessionState.fromDict(await readJsonFile(path));
+  }
+}
+
+function withFloatScores(dict: SessionStateDict): unknown {
+  return {
+    ...dict,
+    turns: dict.turns.map((t) => ({ ...t, score: t.score === null ? null : new PyFloat(t.score) })),
+    node_states: Object.fromEntries(Object.entries(dict.node_states).map(([k, v]) => [k, withFloatScores(v)])),
+  };
+}
+
+/** Reads and parses a JSON file; unreadable JSON is a SessionStateError. */
+export async function readJsonFile(path: string): Promise<unknown> {
+  const text = await readFile(path, 'utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new SessionStateError(
+      `Session file ${path} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+}
+
+const bad = (path: string, expected: string, got: unknown): never => {
+  throw new SessionStateError(
+    `Invalid session state at ${path}: expected ${expected}, got ${got === null ? 'null' : Array.isArray(got) ? 'an array' : typeof got}.`,
+  );
+};
+
+const readHistory = (value: unknown): History =>
+  isPlainRecord(value) && Array.isArray(value.messages) && value.messages.every(isPlainRecord)
+    ? new History(value.messages as Record<string, unknown>[])
+    : new History();
+
+function readState(data: unknown, path: string): SessionState {
+  if (!isPlainRecord(data)) bad(path, 'an object', data);
+  const record = data as Record<string, unknown>;
+  const version = record.version ?? 1;
+  if (version !== 1) throw new SessionStateError(`Unsupported SessionState version: ${String(version)}`);
+  const turns = record.turns ?? [];
+  if (!Array.isArray(turns)) bad(joinPath(path, 'turns'), 'an array', turns);
+  const state = new SessionState({
+    initialHistory:
+      record.initial_history === null || record.initial_history === undefined
+        ? null
+        : readHistory(record.initial_history),
+    l2Memory: record.l2_memory === undefined || record.l2_memory === null ? '' : String(record.l2_memory),
+  });
+  state.turns = (turns as unknown[]).map((turn, i) => {
+    const at = joinPath(joinPath(path, 'turns'), i);
+    if (!isPlainRecord(turn)) return bad(at, 'an object', turn);
+    const index = turn.index ?? i;
+    if (typeof index !== 'number' || !Number.isInteger(index)) bad(joinPath(at, 'index'), 'an integer', index);
+    for (const key of ['inputs', 'outputs'] as const) {
+      if (turn[key] !== undefined && !isPlainRecord(turn[key])) bad(joinPath(at, key), 'an object', turn[key]);
+    }
+    const score = turn.score ?? null;
+    if (score !== null && (typeof score !== 'number' || !Number.isFinite(score))) {
+      bad(joinPath(at, 'score'), 'a number or null', score);
+    }
+    return makeTurn({
+      index: index as number,
+      inputs: (turn.inputs as Record<string, unknown> | undefined) ?? {},
+      outputs: (turn.outputs as Record<string, unknown> | undefined) ?? {},
+      historySnapshot: readHistory(turn.history_snapshot),
+      score: score as number | null,
+    });
+  });
+  const nodes = record.node_states;
+  if (isPlainRecord(nodes)) {
+    for (const [name, node] of Object.entries(nodes)) {
+      if (isPlainRecord(node)) state.nodeStates[name] = readState(node, joinPath(joinPath(path, 'node_states'), name));
+    }
+  }
+  return state;
+}

@@ -1,0 +1,111 @@
+import { Example, History, Predict } from '@dspy-ts/core';
+
+/**
+ * One recorded call: the caller's inputs, the module's outputs, the exact History the module ran
+ * with, and a score once `score()` ran. `inputs` and `outputs` are frozen: the session derives
+ * history messages from them, so edit a turn with `popTurn()` + `addTurn()` instead.
+ */
+export interface Turn {
+  readonly index: number;
+  readonly inputs: Readonly<Record<string, unknown>>;
+  readonly outputs: Readonly<Record<string, unknown>>;
+  readonly historySnapshot: History;
+  /** `undefined` until scored (Python `None`; saved as `null`). */
+  score?: number | undefined;
+}
+
+/** A record with string keys: prototype `Object.prototype` or `null`. */
+export const isPlainRecord = (value: unknown): value is Record<string, unknown> => {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+};
+
+/**
+ * Deep copy for recorded values (SESSION.md 4, TS): arrays, plain objects, Map, Set and Date are
+ * copied; History and other class instances are kept by reference since they are treated as
+ * immutable. `structuredClone` is not used because it loses prototypes.
+ */
+export function deepCopyValue<T>(value: T, memo: Map<object, unknown> = new Map()): T {
+  if (typeof value !== 'object' || value === null) return value;
+  const known = memo.get(value);
+  if (known !== undefined) return known as T;
+  if (Array.isArray(value)) {
+    const copy: unknown[] = [];
+    memo.set(value, copy);
+    for (const item of value) copy.push(deepCopyValue(item, memo));
+    return copy as T;
+  }
+  if (value instanceof Map) {
+    const copy = new Map();
+    memo.set(value, copy);
+    for (const [k, v] of value) copy.set(deepCopyValue(k, memo), deepCopyValue(v, memo));
+    return copy as T;
+  }
+  if (value instanceof Set) {
+    const copy = new Set();
+    memo.set(value, copy);
+    for (const item of value) copy.add(deepCopyValue(item, memo));
+    return copy as T;
+  }
+  if (value instanceof Date) return new Date(value.getTime()) as T;
+  if (isPlainRecord(value)) {
+    const copy: Record<string, unknown> = Object.getPrototypeOf(value) === null ? Object.create(null) : {};
+    memo.set(value, copy);
+    for (const [k, v] of Object.entries(value)) copy[k] = deepCopyValue(v, memo);
+    return copy as T;
+  }
+  return value;
+}
+
+/** A frozen deep copy of a record, as stored on a turn. */
+export const frozenRecord = (record: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> =>
+  Object.freeze(deepCopyValue({ ...record }));
+
+/**
+ * The input keys a turn records (SESSION.md 5.1): for a Predict root only its signature's input
+ * fields, else every key; never the history field.
+ */
+export function recordableInputs(
+  inputs: Readonly<Record<string, unknown>>,
+  module: unknown,
+  historyField: string,
+): Record<string, unknown> {
+  const allowed = module instanceof Predict ? module.signature.inputFields : undefined;
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(inputs)) {
+    if (key === historyField) continue;
+    if (allowed && !Object.hasOwn(allowed, key)) continue;
+    kept[key] = value;
+  }
+  return kept;
+}
+
+/** How a module's result becomes `turn.outputs` (SESSION.md 5.2), before copying. */
+export function extractOutputs(result: unknown, module: unknown): Record<string, unknown> {
+  if (result instanceof Example) {
+    return Object.fromEntries(result.keys().map((key) => [key, result.get(key)]));
+  }
+  if (result instanceof Map) {
+    return Object.fromEntries([...result].map(([key, value]) => [String(key), value]));
+  }
+  if (isPlainRecord(result)) return { ...result };
+  if (typeof result === 'object' && result !== null) {
+    const toJSON = (result as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') {
+      try {
+        const dumped: unknown = toJSON.call(result);
+        if (isPlainRecord(dumped)) return { ...dumped };
+      } catch {
+        // A failing dump falls through to the next rule, as in Python.
+      }
+    }
+  }
+  if (module instanceof Predict) {
+    // Python: {k: getattr(result, k) for k in output_fields if hasattr(result, k)}, possibly empty.
+    const holder = result === null || result === undefined ? {} : Object(result);
+    const names = Object.keys(module.signature.outputFields).filter((name) => name in holder);
+    return Object.fromEntries(names.map((name) => [name, (holder as Record<string, unknown>)[name]]));
+  }
+  return { output: result === undefined ? null : result };
+}

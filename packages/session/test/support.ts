@@ -1,0 +1,132 @@
+import {
+  type Adapter,
+  type AdapterCallOptions,
+  AdapterParseError,
+  type ChatMessage,
+  context,
+  type Demo,
+  History,
+  type Logger,
+  Prediction,
+  Predict,
+  type Signature,
+  type SignatureInput,
+  withActiveAdapter,
+} from '@dspy-ts/core';
+
+/** A logger that records every warning, for asserting exact texts. */
+export function captureLogger(): Logger & { warnings: string[]; infos: string[] } {
+  const warnings: string[] = [];
+  const infos: string[] = [];
+  return { warnings, infos, warn: (m) => warnings.push(m), info: (m) => infos.push(m) };
+}
+
+/** Runs `fn` with a capturing logger and returns what it logged with the result. */
+export function withWarnings<T>(fn: () => T): { result: T; warnings: string[] } {
+  const logger = captureLogger();
+  const result = context({ logger }, fn);
+  return { result, warnings: logger.warnings };
+}
+
+/** What a fake predictor saw on each call. */
+export type Calls = Record<string, unknown>[];
+
+/**
+ * A Predict whose `forward` is an instance-level fake returning canned outputs in order (the test
+ * double of SESSION.md 13). It records the inputs it received.
+ */
+export function fakePredict(
+  sig: SignatureInput,
+  answers: readonly Record<string, unknown>[] = [],
+): { predict: Predict; calls: Calls } {
+  const predict = new Predict(sig);
+  const calls: Calls = [];
+  let next = 0;
+  predict.forward = async (inputs: Record<string, unknown>) => {
+    calls.push(inputs);
+    const answer = answers[next++] ?? answers.at(-1) ?? {};
+    return new Prediction(answer) as never;
+  };
+  return { predict, calls };
+}
+
+/** Answers that echo the question: `{ answer: 'A:<question>' }`. */
+export function echoPredict(sig: SignatureInput = 'question -> answer'): { predict: Predict; calls: Calls } {
+  const predict = new Predict(sig);
+  const calls: Calls = [];
+  predict.forward = async (inputs: Record<string, unknown>) => {
+    calls.push(inputs);
+    return new Prediction({ answer: `A:${String(inputs.question)}` }) as never;
+  };
+  return { predict, calls };
+}
+
+/** The messages of the History a call received under `field`. */
+export const messagesOf = (inputs: Record<string, unknown> | undefined, field = 'history') =>
+  (inputs?.[field] as History | undefined)?.messages;
+
+/** A controllable promise, to interleave concurrent calls deterministically without sleeps. */
+export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+/**
+ * A tiny adapter for logic tests that do not depend on ChatAdapter's text: one `name: json` line
+ * per field, history messages rendered as user/assistant pairs.
+ */
+export class LineAdapter implements Adapter {
+  readonly name = 'LineAdapter';
+
+  format(signature: Signature, demos: readonly Demo[], inputs: Readonly<Record<string, unknown>>): ChatMessage[] {
+    const line = (values: Readonly<Record<string, unknown>>, names: string[]) =>
+      names
+        .filter((name) => values[name] !== undefined)
+        .map((name) => `${name}: ${JSON.stringify(values[name])}`)
+        .join('\n');
+    const historyName = Object.values(signature.inputFields).find((f) => f.isHistory)?.name;
+    const inputNames = Object.keys(signature.inputFields).filter((n) => n !== historyName);
+    const outputNames = Object.keys(signature.outputFields);
+    const messages: ChatMessage[] = [{ role: 'system', content: signature.instructions }];
+    for (const demo of demos) {
+      const values = 'toDict' in demo && typeof demo.toDict === 'function' ? demo.toDict() : (demo as Record<string, unknown>);
+      messages.push({ role: 'user', content: line(values, inputNames) });
+      messages.push({ role: 'assistant', content: line(values, outputNames) });
+    }
+    const history = historyName ? History.from(inputs[historyName]) : new History();
+    for (const message of history.messages) {
+      messages.push({ role: 'user', content: line(message, inputNames) });
+      messages.push({ role: 'assistant', content: line(message, outputNames) });
+    }
+    messages.push({ role: 'user', content: line(inputs, inputNames) });
+    return messages;
+  }
+
+  parse(signature: Signature, completion: string): Record<string, unknown> {
+    const values: Record<string, unknown> = {};
+    for (const text of completion.split('\n')) {
+      const match = /^(\w+): (.*)$/.exec(text);
+      if (!match || !(match[1]! in signature.outputFields)) continue;
+      values[match[1]!] = JSON.parse(match[2]!);
+    }
+    if (Object.keys(signature.outputFields).some((name) => !(name in values))) {
+      throw new AdapterParseError({ adapterName: this.name, completion, signature, parsedResult: values });
+    }
+    return values;
+  }
+
+  async call(options: AdapterCallOptions): Promise<Record<string, unknown>[]> {
+    const messages = this.format(options.signature, options.demos, options.inputs);
+    const response = await withActiveAdapter(this, () => options.lm.request({ messages }));
+    return response.outputs.map((output) => this.parse(options.signature, output));
+  }
+
+  formatCompletion(values: Readonly<Record<string, unknown>>): string {
+    return Object.entries(values)
+      .map(([name, value]) => `${name}: ${JSON.stringify(value)}`)
+      .join('\n');
+  }
+}
