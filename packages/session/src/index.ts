@@ -1,0 +1,22 @@
+export {
+  ConfigurationError,
+  DspyError,
+  InputError,
+  MetricError,
+  SessionStateError,
+} from '@dspy-ts/core';
+export { isHistoryLike } from './history-like.js';
+export { currentSessionHistory } from './inject.js';
+export type { Metric, ToExamplesOptions } from './linearize.js';
+export type { CopyMode, FieldList, HistoryPolicy, LockMode, OnMetricError } from './options.js';
+export type { SavedSessionState } from './persistence.js';
+export {
+  type OnTurn,
+  type ResolvedSessionOptions,
+  Session,
+  type SessionInputs,
+  type SessionOptions,
+  sessionify,
+} from './session.js';
+export { SessionState, type SessionStateDict, type SessionStateInit, type TurnInit } from './state.js';
+export type { Turn } from './turn.js';
