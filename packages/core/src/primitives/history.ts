@@ -28,6 +28,9 @@ export class History {
   #start: number;
   #end: number;
   #materialized: readonly HistoryMessage[] | undefined;
+  // A view's slice is cached weakly: thousands of snapshots each read once (by an adapter) must
+  // not each keep a full copy alive, or shared views would cost O(n^2) memory after all.
+  #weakSlice: WeakRef<readonly HistoryMessage[]> | undefined;
 
   constructor(messages: readonly HistoryMessage[] = []) {
     if (!Array.isArray(messages)) {
@@ -58,8 +61,12 @@ export class History {
 
   /** The messages, oldest first (materialized on first read for a view). */
   get messages(): readonly HistoryMessage[] {
-    this.#materialized ??= Object.freeze(this.#backing.slice(this.#start, this.#end));
-    return this.#materialized;
+    if (this.#materialized) return this.#materialized;
+    const cached = this.#weakSlice?.deref();
+    if (cached) return cached;
+    const slice = Object.freeze(this.#backing.slice(this.#start, this.#end));
+    this.#weakSlice = new WeakRef(slice);
+    return slice;
   }
 
   /** A History from a History, a saved `{ messages }` object, or undefined (empty). */

@@ -242,6 +242,13 @@ function cloneTree(value: unknown, memo: Map<object, unknown>): unknown {
   if (!isCloneable(value)) return value;
   const known = memo.get(value);
   if (known !== undefined) return known;
+  // A nested module that defines its own deepCopy (e.g. one keeping #private state, like a
+  // Session) is copied by it, as Python's deepcopy honors a nested __deepcopy__.
+  if (memo.size > 0 && value instanceof Module && value.deepCopy !== Module.prototype.deepCopy) {
+    const copy = value.deepCopy();
+    memo.set(value, copy);
+    return copy;
+  }
   if (Array.isArray(value)) {
     const copy: unknown[] = [];
     memo.set(value, copy);
