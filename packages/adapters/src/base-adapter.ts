@@ -5,6 +5,8 @@ import {
   type ChatMessage,
   ConfigurationError,
   type Demo,
+  InputError,
+  LMError,
   type LMRequest,
   type Signature,
   withActiveAdapter,
@@ -21,6 +23,18 @@ const numberOption = (key: string, value: unknown): number => {
   }
   return value;
 };
+
+/**
+ * Whether a failed attempt may be retried in another format. DSPy retries on anything but an LM
+ * error; we also rethrow input and configuration errors (and aborts), which would fail the same way again.
+ */
+export const isRetryable = (error: unknown, signal: AbortSignal | undefined): boolean =>
+  !(
+    error instanceof LMError ||
+    error instanceof InputError ||
+    error instanceof ConfigurationError ||
+    signal?.aborted
+  );
 
 /**
  * The LM request for one adapter call: `temperature`, `n` and `max_tokens` / `maxTokens` become

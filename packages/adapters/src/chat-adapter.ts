@@ -1,4 +1,5 @@
-import { type AdapterCallOptions, AdapterParseError, LMError, type Signature } from '@dspy-ts/core';
+import { type AdapterCallOptions, AdapterParseError, type Signature } from '@dspy-ts/core';
+import { isRetryable } from './base-adapter.js';
 import {
   DspyAdapter,
   formatFieldValue,
@@ -64,7 +65,7 @@ export class ChatAdapter extends DspyAdapter {
       return await this.callOnce(options);
     } catch (error) {
       // DSPy retries on anything but an LM failure: parse errors, empty answers, even format bugs.
-      if (!this.useJsonAdapterFallback || error instanceof LMError || options.signal?.aborted) throw error;
+      if (!this.useJsonAdapterFallback || !isRetryable(error, options.signal)) throw error;
       const fallback = new JSONAdapter({ useNativeFunctionCalling: this.useNativeFunctionCalling });
       return fallback.call(options);
     }

@@ -1,4 +1,5 @@
-import { type AdapterCallOptions, AdapterParseError, LMError, type Signature, settings } from '@dspy-ts/core';
+import { type AdapterCallOptions, AdapterParseError, type Signature, settings } from '@dspy-ts/core';
+import { isRetryable } from './base-adapter.js';
 import {
   DspyAdapter,
   formatFieldValue,
@@ -64,7 +65,7 @@ export class JSONAdapter extends DspyAdapter {
     try {
       return await this.callOnce(options, structuredResponseFormat(options.signature));
     } catch (error) {
-      if (error instanceof LMError || options.signal?.aborted) throw error;
+      if (!isRetryable(error, options.signal)) throw error;
       settings.logger.warn('Failed to use structured output format, falling back to JSON mode.');
       return this.callOnce(options, JSON_OBJECT_FORMAT);
     }

@@ -4,12 +4,15 @@ import type { LanguageModel, LMRequest, LMResponse } from '@dspy-ts/core';
 export class StubLM implements LanguageModel {
   readonly model = 'stub';
   readonly requests: LMRequest[] = [];
-  capabilities: LanguageModel['capabilities'];
+  capabilities?: NonNullable<LanguageModel['capabilities']>;
   #replies: (string | string[] | Error)[];
 
-  constructor(replies: (string | string[] | Error)[], capabilities?: LanguageModel['capabilities']) {
+  constructor(
+    replies: (string | string[] | Error)[],
+    capabilities?: NonNullable<LanguageModel['capabilities']>,
+  ) {
     this.#replies = [...replies];
-    this.capabilities = capabilities;
+    if (capabilities) this.capabilities = capabilities;
   }
 
   async request(request: LMRequest): Promise<LMResponse> {
