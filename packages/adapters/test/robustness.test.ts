@@ -83,6 +83,7 @@ describe('hostile completions', () => {
   });
 });
 
+// biome-ignore-start lint/suspicious/noControlCharactersInRegex: these filters remove control characters.
 // Values each format can carry exactly: Chat and XML strip the ends of a value and normalize line
 // breaks, so their strings are stripped and use only \n; XML also excludes characters XML forbids.
 const lineSafe = fc
@@ -91,6 +92,7 @@ const lineSafe = fc
   .map(pyStrip);
 const chatText = lineSafe.filter((s) => !s.split('\n').some((line) => /^\[\[ ## /.test(pyStrip(line))));
 const xmlText = lineSafe.map((s) => s.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, '')).map(pyStrip);
+// biome-ignore-end lint/suspicious/noControlCharactersInRegex: end of the filters.
 const anyText = fc.string({ unit: 'binary', maxLength: 40 });
 
 const ROUND_TRIP = signature(
