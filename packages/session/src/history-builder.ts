@@ -1,5 +1,5 @@
 import { History, type HistoryMessage } from '@dspy-ts/core';
-import type { Turn } from './turn.js';
+import { setOwn, type Turn } from './turn.js';
 
 /** Which keys of a turn enter its history message (SESSION.md 5.3). Compared by identity. */
 export interface MessageFilter {
@@ -17,10 +17,10 @@ export function buildMessage(turn: Turn, filter: MessageFilter): HistoryMessage 
   for (const [key, value] of Object.entries(turn.inputs)) {
     if (filter.excludeFields.has(key)) continue;
     if (filter.historyInputFields && !filter.historyInputFields.has(key)) continue;
-    message[key] = value;
+    setOwn(message, key, value);
   }
   for (const [key, value] of Object.entries(turn.outputs)) {
-    if (!filter.excludeFields.has(key)) message[key] = value;
+    if (!filter.excludeFields.has(key)) setOwn(message, key, value);
   }
   return Object.freeze(message);
 }

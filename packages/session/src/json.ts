@@ -37,7 +37,9 @@ export function toJsonSafe(value: unknown, path = '', seen: Set<object> = new Se
   }
   const object = value as object;
   if (seen.has(object)) {
-    throw new SessionStateError(`Cannot save ${path || 'the value'}: it contains a cycle (JSON cannot represent it).`);
+    throw new SessionStateError(
+      `Cannot save ${path || 'the value'}: it contains a cycle (JSON cannot represent it).`,
+    );
   }
   seen.add(object);
   try {
@@ -132,6 +134,8 @@ export function pythonJsonDumps(value: unknown, indent = ''): string {
   }
   const entries = Object.entries(value as Record<string, unknown>);
   if (entries.length === 0) return '{}';
-  const body = entries.map(([k, v]) => `${inner}${asciiOnly(JSON.stringify(k))}: ${pythonJsonDumps(v, inner)}`);
+  const body = entries.map(
+    ([k, v]) => `${inner}${asciiOnly(JSON.stringify(k))}: ${pythonJsonDumps(v, inner)}`,
+  );
   return `{\n${body.join(',\n')}\n${indent}}`;
 }

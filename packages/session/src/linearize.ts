@@ -69,7 +69,9 @@ export async function scoreTurns(
   onMetricError: OnMetricError,
 ): Promise<number[]> {
   if (typeof metric !== 'function') {
-    throw new MetricError(`score() expects a metric function (example, prediction, trace) => number; got ${typeof metric}.`);
+    throw new MetricError(
+      `score() expects a metric function (example, prediction, trace) => number; got ${typeof metric}.`,
+    );
   }
   if (Array.isArray(gold) && gold.length !== turns.length) {
     throw new InputError(
@@ -104,7 +106,11 @@ export async function scoreTurns(
 }
 
 /** Which turns become examples (SESSION.md 8), given scores already in place. */
-export function linearize(turns: readonly Turn[], historyField: string, options: ToExamplesOptions): Example[] {
+export function linearize(
+  turns: readonly Turn[],
+  historyField: string,
+  options: ToExamplesOptions,
+): Example[] {
   const includeHistory = options.includeHistory ?? true;
   const requireOutputs = options.requireOutputs ?? true;
   const minScore = options.minScore ?? undefined;
@@ -122,7 +128,13 @@ export function linearize(turns: readonly Turn[], historyField: string, options:
   return examples;
 }
 
-const TO_EXAMPLES_KEYS = new Set(['metric', 'minScore', 'includeHistory', 'strictTrajectory', 'requireOutputs']);
+const TO_EXAMPLES_KEYS = new Set([
+  'metric',
+  'minScore',
+  'includeHistory',
+  'strictTrajectory',
+  'requireOutputs',
+]);
 
 /** Fail fast on misspelled or mistyped toExamples options. */
 export function checkToExamplesOptions(options: unknown): ToExamplesOptions {
@@ -133,7 +145,9 @@ export function checkToExamplesOptions(options: unknown): ToExamplesOptions {
   const raw = options as Record<string, unknown>;
   for (const key of Object.keys(raw)) {
     if (!TO_EXAMPLES_KEYS.has(key)) {
-      throw new InputError(`Unknown toExamples option '${key}'. Known options: ${[...TO_EXAMPLES_KEYS].join(', ')}.`);
+      throw new InputError(
+        `Unknown toExamples option '${key}'. Known options: ${[...TO_EXAMPLES_KEYS].join(', ')}.`,
+      );
     }
   }
   if (raw.metric !== undefined && typeof raw.metric !== 'function') {

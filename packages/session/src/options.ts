@@ -102,7 +102,8 @@ const isNullish = (value: unknown): value is null | undefined => value === undef
 
 function checkEnum<T extends string>(option: string, value: unknown, values: readonly T[], fallback: T): T {
   if (value === undefined) return fallback;
-  if (typeof value !== 'string' || !values.includes(value as T)) fail(option, value, `one of ${oneOf(values)}`);
+  if (typeof value !== 'string' || !values.includes(value as T))
+    fail(option, value, `one of ${oneOf(values)}`);
   return value as T;
 }
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { assertNoPollution, type JsonValue, joinPath, PyFloat, pythonJsonDumps, toJsonSafe } from './json.js';
 import type { CopyMode, HistoryPolicy, ResolvedSessionOptionsOf, SessionOptionsOf } from './options.js';
 import { SessionState, type SessionStateDict } from './state.js';
-import type { Turn } from './turn.js';
+import { setOwn, type Turn } from './turn.js';
 
 /** The JSON a session saves (SESSION.md 9.1), key order as in Python; version 2. */
 export interface SavedSessionState {
@@ -15,7 +15,12 @@ export interface SavedSessionState {
   exclude_fields: string[];
   history_input_fields: string[] | null;
   history_policy: HistoryPolicy;
-  turns: { index: number; inputs: Record<string, JsonValue>; outputs: Record<string, JsonValue>; score: number | null }[];
+  turns: {
+    index: number;
+    inputs: Record<string, JsonValue>;
+    outputs: Record<string, JsonValue>;
+    score: number | null;
+  }[];
   initial_history: { messages: JsonValue } | null;
   l2_memory?: string;
   node_states?: Record<string, SessionStateDict>;
@@ -61,7 +66,10 @@ export function buildSavedState<S>(
 export function savedStateText(saved: SavedSessionState): string {
   return pythonJsonDumps({
     ...saved,
-    turns: saved.turns.map((turn) => ({ ...turn, score: turn.score === null ? null : new PyFloat(turn.score) })),
+    turns: saved.turns.map((turn) => ({
+      ...turn,
+      score: turn.score === null ? null : new PyFloat(turn.score),
+    })),
   });
 }
 
@@ -88,7 +96,10 @@ const savedSchema = z.looseObject({
       }),
     )
     .optional(),
-  initial_history: z.looseObject({ messages: z.array(record) }).nullable().optional(),
+  initial_history: z
+    .looseObject({ messages: z.array(record) })
+    .nullable()
+    .optional(),
   l2_memory: z.unknown().optional(),
   node_states: z.record(z.string(), z.unknown()).nullable().optional(),
 });
@@ -96,13 +107,19 @@ const savedSchema = z.looseObject({
 /** What a saved session contributes to `Session.fromState`. */
 export interface ParsedSavedState<S> {
   options: SessionOptionsOf<S>;
-  turns: { index: number; inputs: Record<string, unknown>; outputs: Record<string, unknown>; score: number | null }[];
+  turns: {
+    index: number;
+    inputs: Record<string, unknown>;
+    outputs: Record<string, unknown>;
+    score: number | null;
+  }[];
   l2Memory: string;
   nodeStates: Record<string, SessionState>;
 }
 
 const describePath = (path: readonly PropertyKey[]): string =>
-  path.reduce<string>((acc, key) => joinPath(acc, typeof key === 'number' ? key : String(key)), '') || '(root)';
+  path.reduce<string>((acc, key) => joinPath(acc, typeof key === 'number' ? key : String(key)), '') ||
+  '(root)';
 
 /**
  * Validates a saved session (versions 1 and 2, Python's or ours) and turns it into constructor
@@ -163,9 +180,12 @@ export function parseSavedState<S>(data: unknown): ParsedSavedState<S> {
  * `inputFieldOverride` option replaces the saved `history_input_fields`). Undefined values count
  * as not given.
  */
-export function mergeLoadOptions<S>(saved: SessionOptionsOf<S>, options: SessionOptionsOf<S>): SessionOptionsOf<S> {
+export function mergeLoadOptions<S>(
+  saved: SessionOptionsOf<S>,
+  options: SessionOptionsOf<S>,
+): SessionOptionsOf<S> {
   const merged: Record<string, unknown> = { ...saved };
-  for (const [key, value] of Object.entries(options)) if (value !== undefined) merged[key] = value;
+  for (const [key, value] of Object.entries(options)) if (value !== undefined) setOwn(merged, key, value);
   if (options.inputFieldOverride !== undefined && options.inputFieldOverride !== null) {
     delete merged.historyInputFields;
   }

@@ -87,7 +87,10 @@ export class Session<M extends Module = Module> extends Module<SessionInputs<M>,
 
   /** Adopts a root predictor's own history field name (the requested name stays excluded). */
   #align(historyField: string, extraExcludes: readonly string[]): void {
-    if (historyField === this.#options.historyField && extraExcludes.every((f) => this.#options.excludeFields.has(f))) {
+    if (
+      historyField === this.#options.historyField &&
+      extraExcludes.every((f) => this.#options.excludeFields.has(f))
+    ) {
       return;
     }
     this.#options = Object.freeze({
@@ -233,7 +236,9 @@ export class Session<M extends Module = Module> extends Module<SessionInputs<M>,
     for (const key of ['inputs', 'outputs'] as const) {
       const value = turn[key];
       if (!isPlainRecord(value)) {
-        throw new InputError(`addTurn ${key} must be a plain record of field values; got ${describeValue(value)}.`);
+        throw new InputError(
+          `addTurn ${key} must be a plain record of field values; got ${describeValue(value)}.`,
+        );
       }
       if (Object.hasOwn(value, field)) {
         throw new InputError(
@@ -307,7 +312,8 @@ export class Session<M extends Module = Module> extends Module<SessionInputs<M>,
     const checked = checkToExamplesOptions(options);
     const turns = [...this.#activeState().turns];
     const field = this.#options.historyField;
-    if (checked.metric) await scoreTurns(turns, checked.metric, undefined, field, this.#options.onMetricError);
+    if (checked.metric)
+      await scoreTurns(turns, checked.metric, undefined, field, this.#options.onMetricError);
     return linearize(turns, field, checked);
   }
 
@@ -342,7 +348,11 @@ export class Session<M extends Module = Module> extends Module<SessionInputs<M>,
   }
 
   /** Loads a session file (written by this package or by Python's dspy-session). */
-  static async loadFrom<M extends Module>(path: string, module: M, options: SessionOptions = {}): Promise<Session<M>> {
+  static async loadFrom<M extends Module>(
+    path: string,
+    module: M,
+    options: SessionOptions = {},
+  ): Promise<Session<M>> {
     return Session.fromState(await readJsonFile(path), module, options);
   }
 
@@ -360,7 +370,9 @@ export class Session<M extends Module = Module> extends Module<SessionInputs<M>,
   }
 
   /** A new, empty per-user state; its seed defaults to the default state's. */
-  newState(init: { initialHistory?: History | null | undefined; l2Memory?: string | undefined } = {}): SessionState {
+  newState(
+    init: { initialHistory?: History | null | undefined; l2Memory?: string | undefined } = {},
+  ): SessionState {
     return new SessionState({
       initialHistory: init.initialHistory ?? this.#defaultState.initialHistory,
       l2Memory: init.l2Memory ?? '',
@@ -381,7 +393,10 @@ export class Session<M extends Module = Module> extends Module<SessionInputs<M>,
   }
 
   /** Streams a call: field deltas as the LM writes, then the prediction; the turn is recorded at the end. */
-  stream(inputs: SessionInputs<M>, options: { signal?: AbortSignal | undefined } = {}): AsyncIterable<StreamEvent> {
+  stream(
+    inputs: SessionInputs<M>,
+    options: { signal?: AbortSignal | undefined } = {},
+  ): AsyncIterable<StreamEvent> {
     return streamify<SessionInputs<M>>(this as never)(inputs, options);
   }
 

@@ -36,9 +36,11 @@ export interface TurnInit {
 
 function checkTurnInit(turn: TurnInit, position: number): void {
   const at = `SessionState turns[${position}]`;
-  if (turn.index !== undefined && !Number.isInteger(turn.index)) throw new InputError(`${at}.index must be an integer.`);
+  if (turn.index !== undefined && !Number.isInteger(turn.index))
+    throw new InputError(`${at}.index must be an integer.`);
   for (const key of ['inputs', 'outputs'] as const) {
-    if (turn[key] !== undefined && !isPlainRecord(turn[key])) throw new InputError(`${at}.${key} must be a record.`);
+    if (turn[key] !== undefined && !isPlainRecord(turn[key]))
+      throw new InputError(`${at}.${key} must be a record.`);
   }
   if (turn.historySnapshot !== undefined && !(turn.historySnapshot instanceof History)) {
     throw new InputError(`${at}.historySnapshot must be a History.`);
@@ -78,7 +80,11 @@ export class SessionState {
 
   constructor(init: SessionStateInit = {}) {
     if (!isPlainRecord(init)) throw new InputError('new SessionState expects an options object.');
-    if (init.initialHistory !== undefined && init.initialHistory !== null && !(init.initialHistory instanceof History)) {
+    if (
+      init.initialHistory !== undefined &&
+      init.initialHistory !== null &&
+      !(init.initialHistory instanceof History)
+    ) {
       throw new InputError('SessionState initialHistory must be a History or null.');
     }
     if (init.l2Memory !== undefined && typeof init.l2Memory !== 'string') {
@@ -88,7 +94,8 @@ export class SessionState {
       throw new InputError('SessionState turns must be an array of turns.');
     }
     this.turns = (init.turns ?? []).map((turn: TurnInit, position) => {
-      if (!isPlainRecord(turn as unknown)) throw new InputError(`SessionState turns[${position}] must be an object.`);
+      if (!isPlainRecord(turn as unknown))
+        throw new InputError(`SessionState turns[${position}] must be an object.`);
       checkTurnInit(turn, position);
       return makeTurn({
         index: turn.index ?? position,
@@ -123,7 +130,9 @@ export class SessionState {
         index: turn.index,
         inputs: toJsonSafe(turn.inputs, `turns[${i}].inputs`) as Record<string, JsonValue>,
         outputs: toJsonSafe(turn.outputs, `turns[${i}].outputs`) as Record<string, JsonValue>,
-        history_snapshot: { messages: toJsonSafe(turn.historySnapshot.messages, `turns[${i}].history_snapshot`) },
+        history_snapshot: {
+          messages: toJsonSafe(turn.historySnapshot.messages, `turns[${i}].history_snapshot`),
+        },
         score: turn.score ?? null,
       })),
       initial_history: this.initialHistory
@@ -159,7 +168,9 @@ function withFloatScores(dict: SessionStateDict): unknown {
   return {
     ...dict,
     turns: dict.turns.map((t) => ({ ...t, score: t.score === null ? null : new PyFloat(t.score) })),
-    node_states: Object.fromEntries(Object.entries(dict.node_states).map(([k, v]) => [k, withFloatScores(v)])),
+    node_states: Object.fromEntries(
+      Object.entries(dict.node_states).map(([k, v]) => [k, withFloatScores(v)]),
+    ),
   };
 }
 
@@ -205,9 +216,11 @@ function readState(data: unknown, path: string): SessionState {
     const at = joinPath(joinPath(path, 'turns'), i);
     if (!isPlainRecord(turn)) return bad(at, 'an object', turn);
     const index = turn.index ?? i;
-    if (typeof index !== 'number' || !Number.isInteger(index)) bad(joinPath(at, 'index'), 'an integer', index);
+    if (typeof index !== 'number' || !Number.isInteger(index))
+      bad(joinPath(at, 'index'), 'an integer', index);
     for (const key of ['inputs', 'outputs'] as const) {
-      if (turn[key] !== undefined && !isPlainRecord(turn[key])) bad(joinPath(at, key), 'an object', turn[key]);
+      if (turn[key] !== undefined && !isPlainRecord(turn[key]))
+        bad(joinPath(at, key), 'an object', turn[key]);
     }
     const score = turn.score ?? null;
     if (score !== null && (typeof score !== 'number' || !Number.isFinite(score))) {
@@ -224,7 +237,8 @@ function readState(data: unknown, path: string): SessionState {
   const nodes = record.node_states;
   if (isPlainRecord(nodes)) {
     for (const [name, node] of Object.entries(nodes)) {
-      if (isPlainRecord(node)) state.nodeStates[name] = readState(node, joinPath(joinPath(path, 'node_states'), name));
+      if (isPlainRecord(node))
+        state.nodeStates[name] = readState(node, joinPath(joinPath(path, 'node_states'), name));
     }
   }
   return state;

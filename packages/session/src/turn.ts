@@ -1,4 +1,4 @@
-import { Example, History, Predict } from '@dspy-ts/core';
+import { Example, type History, Predict } from '@dspy-ts/core';
 
 /**
  * One recorded call: the caller's inputs, the module's outputs, the exact History the module ran
@@ -20,6 +20,13 @@ export const isPlainRecord = (value: unknown): value is Record<string, unknown> 
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 };
+
+/** `record[key] = value` that defines an own `__proto__` key instead of changing the prototype. */
+export function setOwn(record: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  else record[key] = value;
+}
 
 /**
  * Deep copy for recorded values (SESSION.md 4, TS): arrays, plain objects, Map, Set and Date are
@@ -52,7 +59,7 @@ export function deepCopyValue<T>(value: T, memo: Map<object, unknown> = new Map(
   if (isPlainRecord(value)) {
     const copy: Record<string, unknown> = Object.getPrototypeOf(value) === null ? Object.create(null) : {};
     memo.set(value, copy);
-    for (const [k, v] of Object.entries(value)) copy[k] = deepCopyValue(v, memo);
+    for (const [k, v] of Object.entries(value)) setOwn(copy, k, deepCopyValue(v, memo));
     return copy as T;
   }
   return value;
@@ -76,7 +83,7 @@ export function recordableInputs(
   for (const [key, value] of Object.entries(inputs)) {
     if (key === historyField) continue;
     if (allowed && !Object.hasOwn(allowed, key)) continue;
-    kept[key] = value;
+    setOwn(kept, key, value);
   }
   return kept;
 }

@@ -5,7 +5,10 @@ import { echoPredict, withWarnings } from './support.js';
 
 describe('construction (SESSION.md 2)', () => {
   it('sessionify returns a Session and passes options through', () => {
-    const session = sessionify(new Predict('question -> answer'), { maxTurns: 5, excludeFields: ['context'] });
+    const session = sessionify(new Predict('question -> answer'), {
+      maxTurns: 5,
+      excludeFields: ['context'],
+    });
     expect(session).toBeInstanceOf(Session);
     expect(session.options.maxTurns).toBe(5);
     expect(session.options.excludeFields.has('context')).toBe(true);
@@ -28,12 +31,17 @@ describe('construction (SESSION.md 2)', () => {
 
   it('rejects historyInputFields together with inputFieldOverride with the exact message', () => {
     expect(() =>
-      sessionify(new Predict('question -> answer'), { historyInputFields: ['question'], inputFieldOverride: [] }),
+      sessionify(new Predict('question -> answer'), {
+        historyInputFields: ['question'],
+        inputFieldOverride: [],
+      }),
     ).toThrow(new ConfigurationError('Provide either historyInputFields or inputFieldOverride, not both.'));
   });
 
   it('accepts inputFieldOverride alone as the allow-list', () => {
-    const session = sessionify(new Predict('question -> answer'), { inputFieldOverride: new Set(['question']) });
+    const session = sessionify(new Predict('question -> answer'), {
+      inputFieldOverride: new Set(['question']),
+    });
     expect([...session.options.historyInputFields!]).toEqual(['question']);
   });
 

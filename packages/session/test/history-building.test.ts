@@ -1,4 +1,4 @@
-import { ChainOfThought, DummyLM, History, Module, Prediction, context } from '@dspy-ts/core';
+import { ChainOfThought, context, DummyLM, History, Module, Prediction } from '@dspy-ts/core';
 import { sessionify } from '@dspy-ts/session';
 import { describe, expect, it } from 'vitest';
 import { echoPredict, fakePredict, LineAdapter } from './support.js';
@@ -157,12 +157,7 @@ describe('history building (SESSION.md 5)', () => {
         return { answer: 'j' };
       }
     }
-    const results: unknown[] = [
-      new Map([['answer', 'm']]),
-      new Model(),
-      undefined,
-      [1, 2],
-    ];
+    const results: unknown[] = [new Map([['answer', 'm']]), new Model(), undefined, [1, 2]];
     class Varied extends Module {
       async forward() {
         return results.shift();

@@ -1,4 +1,4 @@
-import { type Example, History, InputError, Module, Prediction, SessionStateError } from '@dspy-ts/core';
+import { type Example, type History, InputError, Module, Prediction, SessionStateError } from '@dspy-ts/core';
 import { Session, sessionify } from '@dspy-ts/session';
 import { describe, expect, it } from 'vitest';
 import { echoPredict, fakePredict } from './support.js';
@@ -6,7 +6,12 @@ import { echoPredict, fakePredict } from './support.js';
 const good = (_ex: Example, pred: Prediction) => (String(pred.answer).startsWith('good') ? 1 : 0);
 
 async function withAnswers(...answers: string[]) {
-  const session = sessionify(fakePredict('question -> answer', answers.map((answer) => ({ answer }))).predict);
+  const session = sessionify(
+    fakePredict(
+      'question -> answer',
+      answers.map((answer) => ({ answer })),
+    ).predict,
+  );
   for (const [i] of answers.entries()) await session.call({ question: `Q${i + 1}` });
   return session;
 }

@@ -1,4 +1,4 @@
-import { context, Example, History, MetricError, Prediction, SessionStateError } from '@dspy-ts/core';
+import { context, Example, History, MetricError, type Prediction, SessionStateError } from '@dspy-ts/core';
 import { sessionify } from '@dspy-ts/session';
 import { describe, expect, it } from 'vitest';
 import { captureLogger, echoPredict } from './support.js';

@@ -7,8 +7,8 @@ import {
   type Demo,
   History,
   type Logger,
-  Prediction,
   Predict,
+  Prediction,
   type Signature,
   type SignatureInput,
   withActiveAdapter,
@@ -81,7 +81,11 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
 export class LineAdapter implements Adapter {
   readonly name = 'LineAdapter';
 
-  format(signature: Signature, demos: readonly Demo[], inputs: Readonly<Record<string, unknown>>): ChatMessage[] {
+  format(
+    signature: Signature,
+    demos: readonly Demo[],
+    inputs: Readonly<Record<string, unknown>>,
+  ): ChatMessage[] {
     const line = (values: Readonly<Record<string, unknown>>, names: string[]) =>
       names
         .filter((name) => values[name] !== undefined)
@@ -92,7 +96,10 @@ export class LineAdapter implements Adapter {
     const outputNames = Object.keys(signature.outputFields);
     const messages: ChatMessage[] = [{ role: 'system', content: signature.instructions }];
     for (const demo of demos) {
-      const values = 'toDict' in demo && typeof demo.toDict === 'function' ? demo.toDict() : (demo as Record<string, unknown>);
+      const values =
+        'toDict' in demo && typeof demo.toDict === 'function'
+          ? demo.toDict()
+          : (demo as Record<string, unknown>);
       messages.push({ role: 'user', content: line(values, inputNames) });
       messages.push({ role: 'assistant', content: line(values, outputNames) });
     }

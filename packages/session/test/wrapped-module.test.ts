@@ -51,7 +51,10 @@ describe('the wrapped module (SESSION.md 3)', () => {
 
   it('adds the field under a custom historyField', () => {
     const session = sessionify(new Predict('question -> answer'), { historyField: 'chat_history' });
-    expect(Object.keys((session.module as Predict).signature.inputFields)).toEqual(['question', 'chat_history']);
+    expect(Object.keys((session.module as Predict).signature.inputFields)).toEqual([
+      'question',
+      'chat_history',
+    ]);
     expect(session.historyField).toBe('chat_history');
   });
 
@@ -62,7 +65,10 @@ describe('the wrapped module (SESSION.md 3)', () => {
     expect(session.historyField).toBe('conv_history');
     expect(session.options.excludeFields.has('conv_history')).toBe(true);
     expect(session.options.excludeFields.has('history')).toBe(true);
-    expect(Object.keys((session.module as Predict).signature.inputFields)).toEqual(['conv_history', 'question']);
+    expect(Object.keys((session.module as Predict).signature.inputFields)).toEqual([
+      'conv_history',
+      'question',
+    ]);
     expect(warnings).toEqual([
       "Predictor already has history-like field 'conv_history'. Session requested 'history'. Using 'conv_history'.",
     ]);
@@ -109,13 +115,19 @@ describe('the wrapped module (SESSION.md 3)', () => {
     expect(lenient.historyField).toBe('log');
     const strict = withWarnings(() => sessionify(new Predict(sig), { strictHistoryAnnotation: true })).result;
     expect(strict.historyField).toBe('history');
-    expect(Object.keys((strict.module as Predict).signature.inputFields)).toEqual(['log', 'question', 'history']);
+    expect(Object.keys((strict.module as Predict).signature.inputFields)).toEqual([
+      'log',
+      'question',
+      'history',
+    ]);
   });
 
   it('detects Optional[History] in both modes', () => {
     for (const strict of [false, true]) {
       const { result: session } = withWarnings(() =>
-        sessionify(new Predict('past: Optional[History], question -> answer'), { strictHistoryAnnotation: strict }),
+        sessionify(new Predict('past: Optional[History], question -> answer'), {
+          strictHistoryAnnotation: strict,
+        }),
       );
       expect(session.historyField).toBe('past');
     }
@@ -248,7 +260,10 @@ describe('the wrapped module (SESSION.md 3)', () => {
     expect(first.warnings).toHaveLength(1);
     const second = withWarnings(() => sessionify(first.result.module));
     expect(second.warnings).toEqual([]);
-    expect(Object.keys((second.result.module as Agent).gen.signature.inputFields)).toEqual(['conv', 'question']);
+    expect(Object.keys((second.result.module as Agent).gen.signature.inputFields)).toEqual([
+      'conv',
+      'question',
+    ]);
     await second.result.call({ question: 'Q1' });
     expect(calls).toHaveLength(1);
   });
