@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+/**
+ * `npx -y pnpm@10 demo`: a support assistant (Predict routes, ChainOfThought answers) wrapped in a
+ * session, trained from its own conversations with BootstrapFewShot, evaluated before and after,
+ * saved, loaded and continued. Runs from the packages' built dist in plain Node.
+ *
+ * Model: the offline scripted model on a local OpenAI-compatible server (see lib/offline-model.mjs),
+ * or, with OPENAI_API_KEY set, that model (OPENAI_BASE_URL and DSPY_TS_MODEL optional).
+ */
+import { fileURLToPath } from 'node:url';
+import { connectModel } from './lib/model.mjs';
+import { runSupportDemo } from './lib/support-demo.mjs';
+
+const started = performance.now();
+const outDir = fileURLToPath(new URL('../.demo-output/', import.meta.url));
+
+console.log('dspy-ts demo: a support assistant that routes and answers customer requests, in sessions');
+const model = await connectModel();
+try {
+  console.log(`Model: ${model.description}`);
+  if (model.offline) {
+    console.log(
+      '       Set OPENAI_API_KEY (and optionally OPENAI_BASE_URL, DSPY_TS_MODEL) to run the same program on a real model.',
+    );
+  }
+  console.log(
+    'Program: SupportAssistant = Predict(request -> category) + ChainOfThought(request, category -> answer)\n',
+  );
+  await runSupportDemo({
+    lm: model.lm,
+    offline: model.offline,
+    outDir,
+    progress: Boolean(process.stderr.isTTY),
+  });
+  const calls = model.offline ? `, ${model.server.requestCount} HTTP requests to the local server` : '';
+  console.log(`\nDone in ${((performance.now() - started) / 1000).toFixed(1)} s${calls}.`);
+} catch (error) {
+  console.error(
+    `\nThe demo failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
+  process.exitCode = 1;
+} finally {
+  await model.close();
+}

@@ -1,0 +1,224 @@
+/**
+ * The demo's flow, end to end: conversations in sessions -> per-turn scores -> toExamples ->
+ * Evaluate -> BootstrapFewShot -> Evaluate -> save/load -> continue. demo.mjs prints it; the
+ * end-to-end tests run it against the local server and check what it returns.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { ChatAdapter } from '@dspy-ts/adapters';
+import { configure, Example } from '@dspy-ts/core';
+import { BootstrapFewShot, Evaluate } from '@dspy-ts/optimizers';
+import { Session, sessionify } from '@dspy-ts/session';
+import cliProgress from 'cli-progress';
+import {
+  HELD_OUT_CONVERSATIONS,
+  LIVE_CONVERSATION,
+  routedToRightQueue,
+  SupportAssistant,
+  TRAIN_CONVERSATIONS,
+} from './support.mjs';
+
+const INDENT = '    ';
+
+/** Word-wraps `text` to `width` columns, the first line after `lead`, the rest under it. */
+function wrap(lead, text, width = 108) {
+  const pad = ' '.repeat(lead.length);
+  const lines = [];
+  let line = lead;
+  for (const word of String(text).split(/\s+/)) {
+    if (line.length + word.length + 1 > width && line.trim() !== lead.trim()) {
+      lines.push(line);
+      line = pad;
+    }
+    line += line.endsWith(' ') || line === '' ? word : ` ${word}`;
+  }
+  lines.push(line);
+  return lines.join('\n');
+}
+
+const percent = (value) => `${value.toFixed(1)}%`;
+
+/** A progress bar on a terminal (cli-progress), nothing otherwise: piped output stays a clean log. */
+function bar(enabled, format) {
+  if (!enabled) return { start() {}, update() {}, stop() {} };
+  return new cliProgress.SingleBar(
+    { format: `${INDENT}${format}`, hideCursor: true, clearOnComplete: true, stream: process.stderr },
+    cliProgress.Presets.shades_classic,
+  );
+}
+
+async function converse(program, conversations) {
+  const sessions = [];
+  for (const conversation of conversations) {
+    const session = sessionify(program);
+    for (const { request } of conversation) await session.call({ request });
+    sessions.push(session);
+  }
+  return sessions;
+}
+
+/**
+ * Runs the flow. `print` receives finished lines; `progress` enables live bars (a TTY). Returns the
+ * numbers the tests check: scores, examples, demos, the saved files and the continued turn.
+ */
+export async function runSupportDemo({ lm, offline, outDir, print = console.log, progress = false }) {
+  const say = (text = '') => print(text);
+  const log = (text) => say(wrap(INDENT, text));
+  configure({
+    lm,
+    adapter: new ChatAdapter(),
+    logger: { info: (msg) => log(msg), warn: (msg) => log(`warning: ${msg}`) },
+  });
+  const program = new SupportAssistant();
+  const turns = (conversations) => conversations.flat();
+
+  say('1/6  Conversations: the assistant handles customers, one session per conversation');
+  const train = await converse(program, TRAIN_CONVERSATIONS);
+  const heldOut = await converse(program, HELD_OUT_CONVERSATIONS);
+  const first = train[0];
+  for (const [i, turn] of first.turns.entries()) {
+    const gold = TRAIN_CONVERSATIONS[0][i].queue;
+    say(wrap(`${INDENT}customer   `, turn.inputs.request));
+    say(
+      wrap(
+        `${INDENT}assistant  `,
+        `[${turn.outputs.category}${turn.outputs.category === gold ? '' : ` - should be ${gold}`}] ${turn.outputs.answer}`,
+      ),
+    );
+  }
+  const others = TRAIN_CONVERSATIONS.length + HELD_OUT_CONVERSATIONS.length - 1;
+  say(
+    `${INDENT}... and ${others} more conversations (${turns(TRAIN_CONVERSATIONS).length + turns(HELD_OUT_CONVERSATIONS).length - first.length} turns).`,
+  );
+  say();
+
+  say('2/6  Scores and examples: metric = routed to the queue the support team chose');
+  const scores = [];
+  for (const [i, session] of train.entries()) {
+    const gold = TRAIN_CONVERSATIONS[i].map(
+      ({ request, queue }) => new Example({ request, category: queue }),
+    );
+    scores.push(await session.score(routedToRightQueue, gold));
+  }
+  const trainTurns = scores.flat().length;
+  const good = scores.flat().filter((score) => score >= 1).length;
+  say(
+    `${INDENT}training conversations: ${good}/${trainTurns} turns routed right (per conversation: ${scores.map((s) => s.join(' ')).join(' | ')})`,
+  );
+  const trainset = await Session.mergeExamples(train, { minScore: 1 });
+  say(
+    `${INDENT}toExamples({ minScore: 1 }) -> ${trainset.length} training examples, each with its conversation history`,
+  );
+  // Held-out turns keep the history they were asked in; their label is the team's queue.
+  const queues = turns(HELD_OUT_CONVERSATIONS).map((turn) => turn.queue);
+  const devset = (await Session.mergeExamples(heldOut)).map((example, i) =>
+    example.copy({ category: queues[i] }),
+  );
+  say(
+    `${INDENT}held out: ${devset.length} turns from ${heldOut.length} other conversations, labeled with the team's queue`,
+  );
+  say();
+
+  const evaluate = new Evaluate({
+    devset,
+    metric: routedToRightQueue,
+    concurrency: 4,
+    displayProgress: progress,
+  });
+  say('3/6  Evaluate before compiling (held-out turns)');
+  const student = sessionify(program);
+  const before = await evaluate.run(student);
+  say();
+
+  say('4/6  BootstrapFewShot: keep the teacher runs that pass the metric as demos');
+  const bootstrapBar = bar(
+    progress,
+    'bootstrapping {bar} {value}/{total} examples | {bootstrapped} accepted',
+  );
+  bootstrapBar.start(trainset.length, 0, { bootstrapped: 0 });
+  const optimizer = new BootstrapFewShot({
+    metric: routedToRightQueue,
+    maxBootstrappedDemos: 4,
+    maxLabeledDemos: 8,
+    onProgress: ({ done, bootstrapped }) => bootstrapBar.update(done, { bootstrapped }),
+  });
+  const compiled = await optimizer.compile(student, { trainset });
+  bootstrapBar.stop();
+  const demos = Object.fromEntries(
+    compiled.namedPredictors().map(([name, predictor]) => [name, predictor.demos.length]),
+  );
+  say(
+    `${INDENT}demos per predictor: ${Object.entries(demos)
+      .map(([name, n]) => `${name} ${n}`)
+      .join(', ')}`,
+  );
+  say();
+
+  say('5/6  Evaluate after compiling (same held-out turns)');
+  const after = await evaluate.run(compiled);
+  say(`${INDENT}routing accuracy: ${percent(before.score)} before -> ${percent(after.score)} after`);
+  for (const [i, [example, prediction, score]] of after.results.entries()) {
+    const was = before.results[i]?.[1].category;
+    if (was === prediction.category) continue;
+    say(
+      wrap(
+        `${INDENT}${score ? 'fixed' : 'broke'}  `,
+        `"${example.request}" ${was} -> ${prediction.category}`,
+      ),
+    );
+  }
+  if (offline) {
+    log(
+      'Why it improved: the offline model knows a few keywords per queue and otherwise copies the queue of the most ' +
+        'similar demo in its prompt. The compiled program carries demos from the good conversation turns, so ' +
+        'requests that share their words are now routed right; it is the prompt that changed, not the model.',
+    );
+  }
+  say();
+
+  say('6/6  Save, load and continue a conversation with the compiled assistant');
+  await mkdir(outDir, { recursive: true });
+  const sessionPath = join(outDir, 'session.json');
+  const programPath = join(outDir, 'program.json');
+  const live = compiled;
+  const firstReply = await live.call({ request: LIVE_CONVERSATION[0] });
+  await live.save(sessionPath);
+  await live.module.save(programPath);
+  const shown = (path) => relative(process.cwd(), path) || path;
+  say(
+    `${INDENT}saved ${shown(sessionPath)} (${live.length} turn) and ${shown(programPath)} (the compiled program)`,
+  );
+
+  const loadedProgram = new SupportAssistant();
+  await loadedProgram.load(programPath);
+  const resumed = await Session.loadFrom(sessionPath, loadedProgram);
+  say(
+    `${INDENT}loaded them back: ${resumed.length} turn, ${resumed
+      .namedPredictors()
+      .map(([, p]) => p.demos.length)
+      .join(' + ')} demos`,
+  );
+  const secondReply = await resumed.call({ request: LIVE_CONVERSATION[1] });
+  for (const [turn, reply] of [
+    [LIVE_CONVERSATION[0], firstReply],
+    [LIVE_CONVERSATION[1], secondReply],
+  ]) {
+    say(wrap(`${INDENT}customer   `, turn));
+    say(wrap(`${INDENT}assistant  `, `[${reply.category}] ${reply.answer}`));
+  }
+  await resumed.save(sessionPath);
+  say(`${INDENT}${shown(sessionPath)} now holds ${resumed.length} turns`);
+
+  return {
+    trainScores: scores,
+    trainset,
+    devset,
+    before,
+    after,
+    demos,
+    sessionPath,
+    programPath,
+    replies: [firstReply, secondReply],
+    resumed,
+  };
+}
