@@ -156,9 +156,7 @@ function freeText(name, prompt, values) {
     const request = prompt.inputs.request ?? primaryText(prompt.inputs, prompt.historyField);
     const followUp = prompt.conversation.length > 0 && byKeyword(request, [category]) === undefined;
     const reply = SUPPORT_REPLIES[category](orderNumber(prompt));
-    return followUp
-      ? `Following up on your earlier message: ${reply[0].toLowerCase()}${reply.slice(1)}`
-      : reply;
+    return followUp ? `Thanks for following up. ${reply}` : reply;
   }
   const text = primaryText(prompt.inputs, prompt.historyField).toLowerCase();
   const sum = arithmetic(text);
