@@ -1,28 +1,11 @@
 import { InputError, SessionStateError } from '@dspy-ts/core';
 import { z } from 'zod';
-
-/** A History as `SessionState.toDict()` writes it. */
-export interface HistoryJSON {
-  messages: Record<string, unknown>[];
-}
-
-/** One turn of `SessionState.toDict()` (SESSION.md 12.3): snapshots are stored, unlike `saveState`. */
-export interface SessionTurnJSON {
-  index: number;
-  inputs: Record<string, unknown>;
-  outputs: Record<string, unknown>;
-  history_snapshot: HistoryJSON;
-  score: number | null;
-}
+import type { SessionStateDict } from '../state.js';
 
 /** `SessionState.toDict()` (SESSION.md 12.3): what every SessionStore holds per id. */
-export interface SessionStateJSON {
-  version?: number | undefined;
-  turns: SessionTurnJSON[];
-  initial_history: HistoryJSON | null;
-  l2_memory: string;
-  node_states: Record<string, SessionStateJSON>;
-}
+export type SessionStateJSON = SessionStateDict;
+/** One turn of a SessionStateJSON: unlike `saveState`, its history snapshot is stored. */
+export type SessionTurnJSON = SessionStateDict['turns'][number];
 
 const POLLUTING_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const SUPPORTED_STATE_VERSION = 1;

@@ -9,10 +9,11 @@ import { FileStore } from '../../src/stores/file-store.js';
 import type { SessionStore } from '../../src/stores/types.js';
 import { describeStoreContract, ODD_IDS, type StoreHarness } from './contract.js';
 import { emptyState, stateWith } from './fixtures.js';
+import { describeSessionManagerContract } from './manager-contract.js';
 
 const SAFE_NAME = /^(?:(?:[a-z0-9_-]|%[0-9a-f]{2})+|~[0-9a-f]{64})\.json$/;
 
-describeStoreContract('FileStore', async (): Promise<StoreHarness> => {
+const fileHarness = async (): Promise<StoreHarness> => {
   const dir = await mkdtemp(join(tmpdir(), 'dspy-ts-filestore-'));
   const path = (id: string) => join(dir, `${fileStemForId(id)}.json`);
   return {
@@ -25,7 +26,10 @@ describeStoreContract('FileStore', async (): Promise<StoreHarness> => {
     raw: async (id) => readFile(path(id), 'utf8').catch(() => undefined),
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
-});
+};
+
+describeStoreContract('FileStore', fileHarness);
+describeSessionManagerContract('FileStore', fileHarness);
 
 describe('FileStore', () => {
   let root: string;

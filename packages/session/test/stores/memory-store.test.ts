@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { type MemoryRecord, MemoryStore } from '../../src/stores/memory-store.js';
 import { describeStoreContract, type StoreHarness } from './contract.js';
 import { stateWith } from './fixtures.js';
+import { describeSessionManagerContract } from './manager-contract.js';
 
-describeStoreContract('MemoryStore', async (): Promise<StoreHarness> => {
+const memoryHarness = async (): Promise<StoreHarness> => {
   const data = new Map<string, MemoryRecord>();
   return {
     open: () => new MemoryStore({ data }),
@@ -13,7 +14,10 @@ describeStoreContract('MemoryStore', async (): Promise<StoreHarness> => {
     raw: async (id) => data.get(id)?.text,
     cleanup: async () => {},
   };
-});
+};
+
+describeStoreContract('MemoryStore', memoryHarness);
+describeSessionManagerContract('MemoryStore', memoryHarness);
 
 describe('MemoryStore', () => {
   it('gives each new MemoryStore its own data unless a map is shared', async () => {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../../src/stores/postgres-store.js';
 import { describeStoreContract, type StoreHarness } from './contract.js';
 import { stateWith } from './fixtures.js';
+import { describeSessionManagerContract } from './manager-contract.js';
 import { usePostgres } from './services.js';
 
 const postgres = usePostgres();
@@ -20,44 +21,42 @@ describe.skipIf(!postgres.available)('PostgresStore', () => {
   });
 
   // The first client owns its pool (connectionString); the second one is given a pool of the test's.
-  describeStoreContract(
-    'PostgresStore',
-    async (): Promise<StoreHarness> => {
-      const { connectionString } = postgres.current;
-      const table = tableName();
-      const toClose: Array<() => Promise<unknown>> = [];
-      let opened = 0;
-      return {
-        open: () => {
-          let store: PostgresStore;
-          if (opened++ % 2 === 0) {
-            store = new PostgresStore({ connectionString, table });
-          } else {
-            const pool = new pg.Pool({ connectionString, max: 4 });
-            store = new PostgresStore({ pool, table });
-            toClose.push(() => pool.end());
-          }
-          toClose.unshift(() => store.close());
-          return store;
-        },
-        corrupt: async (id, raw) => {
-          await admin.query(`UPDATE ${table} SET state = $2::jsonb WHERE id = $1`, [id, raw]);
-        },
-        raw: async (id) => {
-          const { rows } = await admin.query(
-            `SELECT version, state::text AS state FROM ${table} WHERE id = $1`,
-            [id],
-          );
-          return rows[0] === undefined ? undefined : JSON.stringify(rows[0]);
-        },
-        cleanup: async () => {
-          for (const close of toClose) await close();
-          await admin.query(`DROP TABLE IF EXISTS ${table}`);
-        },
-      };
-    },
-    { storesInvalidJson: false },
-  );
+  const postgresHarness = async (): Promise<StoreHarness> => {
+    const { connectionString } = postgres.current;
+    const table = tableName();
+    const toClose: Array<() => Promise<unknown>> = [];
+    let opened = 0;
+    return {
+      open: () => {
+        let store: PostgresStore;
+        if (opened++ % 2 === 0) {
+          store = new PostgresStore({ connectionString, table });
+        } else {
+          const pool = new pg.Pool({ connectionString, max: 4 });
+          store = new PostgresStore({ pool, table });
+          toClose.push(() => pool.end());
+        }
+        toClose.unshift(() => store.close());
+        return store;
+      },
+      corrupt: async (id, raw) => {
+        await admin.query(`UPDATE ${table} SET state = $2::jsonb WHERE id = $1`, [id, raw]);
+      },
+      raw: async (id) => {
+        const { rows } = await admin.query(
+          `SELECT version, state::text AS state FROM ${table} WHERE id = $1`,
+          [id],
+        );
+        return rows[0] === undefined ? undefined : JSON.stringify(rows[0]);
+      },
+      cleanup: async () => {
+        for (const close of toClose) await close();
+        await admin.query(`DROP TABLE IF EXISTS ${table}`);
+      },
+    };
+  };
+  describeStoreContract('PostgresStore', postgresHarness, { storesInvalidJson: false });
+  describeSessionManagerContract('PostgresStore', postgresHarness);
 
   describe('storage', () => {
     it('creates the default table on first use, also from two stores at once', async () => {

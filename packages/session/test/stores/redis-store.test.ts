@@ -7,6 +7,7 @@ import { RedisStore } from '../../src/stores/redis-store.js';
 import type { SessionStore } from '../../src/stores/types.js';
 import { describeStoreContract, type StoreHarness } from './contract.js';
 import { stateWith } from './fixtures.js';
+import { describeSessionManagerContract } from './manager-contract.js';
 import { useRedis } from './services.js';
 
 const redis = useRedis();
@@ -62,6 +63,7 @@ describe.skipIf(!redis.available)('RedisStore', () => {
     'RedisStore (ioredis client; second client node-redis)',
     redisHarness(['ioredis', 'node-redis']),
   );
+  describeSessionManagerContract('RedisStore', redisHarness(['url', 'ioredis']));
 
   describe('storage', () => {
     let admin: Redis;
