@@ -3,7 +3,7 @@ import {
   ConfigurationError,
   context,
   DummyLM,
-  type Example,
+  Example,
   type LanguageModel,
   type LMRequest,
   Module,
@@ -263,6 +263,46 @@ describe('BootstrapFewShot', () => {
     expect(teacherLm.requests).toHaveLength(2);
     expect(studentLm.requests).toHaveLength(0);
     expect(questions(compiled.demos).slice(0, 2)).toEqual(['q0?', 'q1?']);
+  });
+
+  it('uses a given teacher; with maxLabeledDemos 0 it keeps its own LM and demos', async () => {
+    const teacherLm = qaLM();
+    const teacher = new Predict('question -> answer');
+    teacher.lm = teacherLm;
+    teacher.demos = [new Example({ question: 'shown?', answer: 'always' })];
+    const defaultLm = new DummyLM([]);
+    const compiled = await compileWith(defaultLm, () =>
+      new BootstrapFewShot({
+        metric: exactMatch,
+        maxLabeledDemos: 0,
+        maxBootstrappedDemos: 2,
+        concurrency: 1,
+      }).compile(new Predict('question -> answer'), { trainset: qaSet(3), teacher }),
+    );
+    expect(questions(compiled.demos)).toEqual(['q0?', 'q1?']);
+    expect(defaultLm.requests).toHaveLength(0);
+    expect(teacherLm.requests[0]!.messages[1]!.content).toContain('shown?');
+    expect(compiled.lm).toBeUndefined();
+    expect(teacher.demos).toHaveLength(1);
+  });
+
+  it('skips trace entries of predictors created on the fly', async () => {
+    class OnTheFly extends Module {
+      gen = new Predict('question -> answer');
+      async forward(inputs: { question: string }) {
+        await new Predict('question -> answer').call(inputs);
+        return this.gen.call(inputs);
+      }
+    }
+    const optimizer = new BootstrapFewShot({
+      metric: exactMatch,
+      maxBootstrappedDemos: 2,
+      maxLabeledDemos: 0,
+    });
+    const compiled = await compileWith(qaLM(), () =>
+      optimizer.compile(new OnTheFly(), { trainset: qaSet(3) }),
+    );
+    expect(questions(compiled.gen.demos)).toEqual(['q0?', 'q1?']);
   });
 
   it('rejects unknown teacherSettings keys when constructed', () => {
