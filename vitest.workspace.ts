@@ -17,4 +17,5 @@ export default [
   project('@dspy-ts/adapters', 'packages/adapters'),
   project('@dspy-ts/session', 'packages/session'),
   project('@dspy-ts/optimizers', 'packages/optimizers'),
+  project('examples', 'examples'),
 ];
