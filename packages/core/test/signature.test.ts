@@ -219,3 +219,23 @@ describe('inferPrefix', () => {
     expect(inferPrefix(name)).toBe(prefix);
   });
 });
+
+describe('zod 3 schemas', () => {
+  it('accepts zod/v3 schemas in fields with their Python type names', async () => {
+    const { z: z3 } = await import('zod/v3');
+    const sig = signature({
+      inputs: { tags: InputField(z3.array(z3.string()), { desc: 'tags' }) },
+      outputs: {
+        count: OutputField(z3.number().int()),
+        label: OutputField(z3.enum(['a', 'b'])),
+        note: OutputField(z3.string().nullable()),
+      },
+    });
+    expect(sig.inputFields.tags!.typeName).toBe('list[str]');
+    expect(sig.inputFields.tags!.isTypeUndefined).toBe(false);
+    expect(sig.outputFields.count!.typeName).toBe('int');
+    expect(sig.outputFields.label!.typeName).toBe("Literal['a', 'b']");
+    expect(sig.outputFields.note!.typeName).toBe('Union[str, NoneType]');
+    expect(sig.outputFields.count!.schema.safeParse(3).success).toBe(true);
+  });
+});

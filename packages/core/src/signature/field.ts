@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { History } from '../primitives/history.js';
 import { inferPrefix } from './infer-prefix.js';
-import { zodTypeName } from './python-types.js';
+import { isZodSchema, zodTypeName } from './python-types.js';
 
 export type FieldIO = 'input' | 'output';
 
@@ -46,15 +46,22 @@ export interface Field<S extends z.ZodType = z.ZodType, IO extends FieldIO = Fie
   readonly isHistory: boolean;
 }
 
-const isZod = (value: unknown): value is z.ZodType => value instanceof z.ZodType;
+const isZod = isZodSchema;
+
+/** A zod 3 schema (from `zod/v3`), which users may bring; adapters handle both lines. */
+export interface ZodV3Like {
+  readonly _output: unknown;
+  readonly _def: unknown;
+  safeParse(value: unknown): unknown;
+}
 
 function makeSpec<IO extends FieldIO>(
   io: IO,
-  schemaOrOptions?: z.ZodType | FieldOptions,
+  schemaOrOptions?: z.ZodType | ZodV3Like | FieldOptions,
   maybe?: FieldOptions,
 ) {
   const schema = isZod(schemaOrOptions) ? schemaOrOptions : undefined;
-  const options = (isZod(schemaOrOptions) ? maybe : schemaOrOptions) ?? {};
+  const options = (isZod(schemaOrOptions) ? maybe : (schemaOrOptions as FieldOptions | undefined)) ?? {};
   const description = schema?.description;
   return Object.freeze({
     io,
@@ -71,14 +78,28 @@ function makeSpec<IO extends FieldIO>(
 /** An input field: `InputField(z.string(), { desc: 'raw review text' })`. Without a schema: str. */
 export function InputField(options?: FieldOptions): FieldSpec<z.ZodString, 'input'>;
 export function InputField<S extends z.ZodType>(schema: S, options?: FieldOptions): FieldSpec<S, 'input'>;
-export function InputField(schemaOrOptions?: z.ZodType | FieldOptions, options?: FieldOptions): FieldSpec {
+export function InputField<S extends ZodV3Like>(
+  schema: S,
+  options?: FieldOptions,
+): FieldSpec<z.ZodType<S['_output']>, 'input'>;
+export function InputField(
+  schemaOrOptions?: z.ZodType | ZodV3Like | FieldOptions,
+  options?: FieldOptions,
+): FieldSpec {
   return makeSpec('input', schemaOrOptions, options);
 }
 
 /** An output field: `OutputField(z.enum(['pos', 'neg']))`. Without a schema: str. */
 export function OutputField(options?: FieldOptions): FieldSpec<z.ZodString, 'output'>;
 export function OutputField<S extends z.ZodType>(schema: S, options?: FieldOptions): FieldSpec<S, 'output'>;
-export function OutputField(schemaOrOptions?: z.ZodType | FieldOptions, options?: FieldOptions): FieldSpec {
+export function OutputField<S extends ZodV3Like>(
+  schema: S,
+  options?: FieldOptions,
+): FieldSpec<z.ZodType<S['_output']>, 'output'>;
+export function OutputField(
+  schemaOrOptions?: z.ZodType | ZodV3Like | FieldOptions,
+  options?: FieldOptions,
+): FieldSpec {
   return makeSpec('output', schemaOrOptions, options);
 }
 
@@ -92,9 +113,8 @@ type CheckDef = {
 
 /** DSPy's constraint text from zod checks: 'greater than or equal to: 1, less than or equal to: 5'. */
 export function constraintsOf(schema: z.ZodType): string | undefined {
-  const checks = (
-    (schema as unknown as { _zod: { def: { checks?: { _zod: { def: CheckDef } }[] } } })._zod.def.checks ?? []
-  ).map((c) => c._zod.def);
+  const zod4 = (schema as unknown as { _zod?: { def: { checks?: { _zod: { def: CheckDef } }[] } } })._zod;
+  const checks = (zod4?.def.checks ?? []).map((c) => c._zod.def);
   const phrases: string[] = [];
   for (const check of checks) {
     if (check.check === 'greater_than') {

@@ -124,12 +124,55 @@ export function resolveType(expr: TypeExpr, customTypes: CustomTypes = {}): Reso
 }
 
 type ZodDef = { type: string; [key: string]: unknown };
-const defOf = (schema: z.ZodType): ZodDef => (schema as unknown as { _zod: { def: ZodDef } })._zod.def;
+
+const ZOD3_TYPES: Record<string, string> = {
+  ZodString: 'string',
+  ZodNumber: 'number',
+  ZodBigInt: 'int',
+  ZodBoolean: 'boolean',
+  ZodNull: 'null',
+  ZodAny: 'any',
+  ZodUnknown: 'unknown',
+  ZodArray: 'array',
+  ZodRecord: 'record',
+  ZodTuple: 'tuple',
+  ZodEnum: 'enum',
+  ZodLiteral: 'literal',
+  ZodNullable: 'nullable',
+  ZodOptional: 'optional',
+  ZodDefault: 'default',
+  ZodUnion: 'union',
+  ZodObject: 'object',
+};
+
+/** The schema's definition in zod 4's shape; zod 3 schemas (users may bring them) are translated. */
+const defOf = (schema: z.ZodType): ZodDef => {
+  const zod4 = (schema as unknown as { _zod?: { def: ZodDef } })._zod;
+  if (zod4) return zod4.def;
+  const def = (schema as unknown as { _def?: Record<string, unknown> })._def ?? {};
+  const type = ZOD3_TYPES[String(def.typeName)] ?? 'unknown';
+  const checks = (def.checks as { kind?: string }[] | undefined) ?? [];
+  return {
+    ...def,
+    type: type === 'number' && checks.some((c) => c.kind === 'int') ? 'int' : type,
+    element: def.type,
+    entries: Array.isArray(def.values) ? Object.fromEntries(def.values.map((v) => [v, v])) : def.values,
+    values: 'value' in def ? [def.value] : def.values,
+    checks: [],
+  };
+};
+
+/** True for a zod 4 or zod 3 schema. */
+export const isZodSchema = (value: unknown): value is z.ZodType =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as { safeParse?: unknown }).safeParse === 'function' &&
+  ('_zod' in value || '_def' in value);
 
 /** The Python-style type name DSPy would print for a zod schema ('str', 'list[int]', ...). */
 export function zodTypeName(schema: z.ZodType, fallbackName?: string): string {
   if (schema === History.schema) return 'History';
-  const title = z.globalRegistry.get(schema)?.title;
+  const title = '_zod' in schema ? z.globalRegistry.get(schema)?.title : undefined;
   if (typeof title === 'string') return title;
   const def = defOf(schema);
   switch (def.type) {
