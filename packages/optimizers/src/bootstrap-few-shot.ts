@@ -14,6 +14,7 @@ import { type Metric, metricName, runMetric } from './metric.js';
 import {
   assertUncompiled,
   type CompileOptions,
+  checkExamples,
   Optimizer,
   type Program,
   runProgram,
@@ -144,6 +145,7 @@ export class BootstrapFewShot extends Optimizer {
   compile<P extends Program>(student: P, options: CompileOptions<P>): Promise<P> {
     return withCallbacks('Compile', this, { student, ...options }, async () => {
       assertUncompiled(student);
+      checkExamples('trainset', options.trainset);
       const trainset = [...options.trainset];
       const compiled = student.resetCopy();
       let teacher: Program = (options.teacher ?? student).deepCopy();

@@ -2,7 +2,7 @@ import { ConfigurationError, DspyError, type Example, Prediction, settings } fro
 import PQueue from 'p-queue';
 import { type EvaluationRow, formatTable, resultRows, saveCsv, saveJson } from './evaluate-table.js';
 import { type Metric, metricName, runMetric } from './metric.js';
-import { type Program, runProgram, withCallbacks } from './optimizer.js';
+import { checkExamples, type Program, runProgram, withCallbacks } from './optimizer.js';
 import { createProgress } from './progress.js';
 
 export interface EvaluateOptions {
@@ -86,6 +86,7 @@ export class Evaluate {
           'Evaluate needs a metric: new Evaluate({ devset, metric }) or run(program, { metric }).',
         );
       }
+      checkExamples('devset', devset);
       if (devset.length === 0) {
         settings.logger.warn('Evaluate got an empty devset: returning score 0 with no results.');
         return new EvaluationResult(0, []);

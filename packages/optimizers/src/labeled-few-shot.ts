@@ -2,6 +2,7 @@ import type { Example } from '@dspy-ts/core';
 import {
   assertUncompiled,
   type CompileOptions,
+  checkExamples,
   Optimizer,
   type Program,
   withCallbacks,
@@ -42,6 +43,7 @@ export class LabeledFewShot extends Optimizer {
   compile<P extends Program>(student: P, options: LabeledFewShotCompileOptions<P>): Promise<P> {
     return withCallbacks('Compile', this, { student, ...options }, async () => {
       assertUncompiled(student);
+      checkExamples('trainset', options.trainset);
       const copy = student.resetCopy();
       const trainset: readonly Example[] = options.trainset;
       if (trainset.length === 0) return copy;

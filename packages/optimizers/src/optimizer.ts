@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import {
   type Callback,
   ConfigurationError,
-  type Example,
+  Example,
+  InputError,
   type Module,
   type Prediction,
   settings,
@@ -82,6 +83,26 @@ export function assertUncompiled(program: Program): void {
       'Student must be uncompiled. Compile the original program, not the result of an earlier compile ' +
         '(every optimizer returns a new compiled program and leaves its student unchanged).',
     );
+  }
+}
+
+/** Fails fast on a set that would fail example by example: non-Examples or Examples without input keys. */
+export function checkExamples(
+  name: string,
+  examples: readonly unknown[],
+): asserts examples is readonly Example[] {
+  if (!Array.isArray(examples)) throw new InputError(`\`${name}\` must be an array of Examples.`);
+  for (const [i, example] of examples.entries()) {
+    if (!(example instanceof Example)) {
+      throw new InputError(
+        `${name}[${i}] is not an Example; build it with new Example({...}).withInputs(...).`,
+      );
+    }
+    if (example.inputKeys === undefined) {
+      throw new InputError(
+        `${name}[${i}] has no input keys. Use \`example.withInputs('question', ...)\` to mark its inputs.`,
+      );
+    }
   }
 }
 

@@ -6,6 +6,7 @@ import type { Metric, MetricValue } from './metric.js';
 import {
   assertUncompiled,
   type CompileOptions,
+  checkExamples,
   Optimizer,
   type Program,
   withCallbacks,
@@ -98,7 +99,9 @@ export class BootstrapFewShotWithRandomSearch extends Optimizer {
   ): Promise<RandomSearchResult<P>> {
     return withCallbacks('Compile', this, { student, ...options }, async () => {
       assertUncompiled(student);
+      checkExamples('trainset', options.trainset);
       const valset = options.valset ?? options.trainset;
+      checkExamples('valset', valset);
       const maxErrors = this.maxErrors ?? settings.maxErrors;
       const seeds = this.#seeds(options.restrict);
       const scores: number[] = [];

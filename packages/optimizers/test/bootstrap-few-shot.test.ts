@@ -311,6 +311,17 @@ describe('BootstrapFewShot', () => {
     );
   });
 
+  it('fails fast on training examples without input keys', async () => {
+    const trainset = [...qaSet(2), new Example({ question: 'q?', answer: 'a' })];
+    await expect(
+      compileWith(qaLM(), () =>
+        new BootstrapFewShot().compile(new Predict('question -> answer'), { trainset }),
+      ),
+    ).rejects.toThrow(
+      "trainset[2] has no input keys. Use `example.withInputs('question', ...)` to mark its inputs.",
+    );
+  });
+
   it('rejects invalid counts', () => {
     expect(() => new BootstrapFewShot({ concurrency: 0 })).toThrow('`concurrency` must be an integer >= 1');
     expect(() => new BootstrapFewShot({ maxRounds: 1.5 })).toThrow(ConfigurationError);
