@@ -1,3 +1,9 @@
+import { ChatAdapter } from '@dspy-ts/adapters';
+import { registerDefaultAdapter } from '@dspy-ts/core';
+
+// As in DSPy, importing the session package makes ChatAdapter the default adapter.
+registerDefaultAdapter(new ChatAdapter());
+
 export {
   ConfigurationError,
   DspyError,
@@ -11,6 +17,7 @@ export type { Metric, ToExamplesOptions } from './linearize.js';
 export type { CopyMode, FieldList, HistoryPolicy, LockMode, OnMetricError } from './options.js';
 export type { SavedSessionState } from './persistence.js';
 export {
+  type AnyModule,
   type OnTurn,
   type ResolvedSessionOptions,
   Session,

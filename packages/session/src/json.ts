@@ -79,7 +79,7 @@ function safeRecord(record: Record<string, unknown>, path: string, seen: Set<obj
 /** Throws SessionStateError when a `__proto__`, `constructor` or `prototype` key occurs anywhere. */
 export function assertNoPollution(value: unknown, path = '$'): void {
   if (Array.isArray(value)) {
-    value.forEach((item, i) => assertNoPollution(item, `${path}[${i}]`));
+    for (const [i, item] of value.entries()) assertNoPollution(item, `${path}[${i}]`);
     return;
   }
   if (typeof value !== 'object' || value === null) return;

@@ -118,7 +118,7 @@ function checkPositiveInt(option: string, value: unknown): number | undefined {
 function checkFieldList(option: string, value: unknown): ReadonlySet<string> | undefined {
   if (isNullish(value)) return undefined;
   const items = Array.isArray(value) ? value : value instanceof Set ? [...value] : undefined;
-  if (!items || !items.every((item) => typeof item === 'string')) {
+  if (!items?.every((item) => typeof item === 'string')) {
     fail(option, value, 'an array or a Set of field names (a bare string is not accepted)');
   }
   return new Set(items as string[]);

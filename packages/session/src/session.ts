@@ -45,8 +45,17 @@ export type SessionOptions = SessionOptionsOf<Session>;
 export type ResolvedSessionOptions = ResolvedSessionOptionsOf<Session>;
 export type OnTurn = OnTurnOf<Session>;
 
-/** What a session call takes: the wrapped module's inputs, plus an optional explicit History. */
-export type SessionInputs<M> = ForwardInput<M> & { [key: string]: unknown };
+/** Any module, whatever its input and output types (a typed Predict included). */
+export type AnyModule = Module<never, unknown>;
+
+/**
+ * What a session call takes: the wrapped module's inputs, with the history optional (the session
+ * supplies it), plus an optional explicit History under the history field.
+ */
+export type SessionInputs<M> = Omit<ForwardInput<M>, 'history'> & {
+  history?: History | null | undefined;
+  [key: string]: unknown;
+};
 
 /** States bound with `useState` in the current async scope, per session. */
 const bindings = new AsyncLocalStorage<ReadonlyMap<object, SessionState>>();
@@ -65,7 +74,7 @@ const errorMessage = (error: unknown): string => (error instanceof Error ? error
  * `module` / `module.<path>` to optimizers, and a call with an explicit history under the default
  * `'override'` policy is a stateless pass-through (what optimizer replay needs).
  */
-export class Session<M extends Module = Module> extends Module<SessionInputs<M>, ForwardOutput<M>> {
+export class Session<M extends AnyModule = Module> extends Module<SessionInputs<M>, ForwardOutput<M>> {
   /** The wrapped copy of the module, prepared with a History input field on every predictor. */
   readonly module: M;
   #options: ResolvedSessionOptions;
@@ -348,7 +357,7 @@ export class Session<M extends Module = Module> extends Module<SessionInputs<M>,
   }
 
   /** Loads a session file (written by this package or by Python's dspy-session). */
-  static async loadFrom<M extends Module>(
+  static async loadFrom<M extends AnyModule>(
     path: string,
     module: M,
     options: SessionOptions = {},
@@ -357,7 +366,7 @@ export class Session<M extends Module = Module> extends Module<SessionInputs<M>,
   }
 
   /** Builds a session from `saveState()` output; `options` override the saved values. */
-  static fromState<M extends Module>(state: unknown, module: M, options: SessionOptions = {}): Session<M> {
+  static fromState<M extends AnyModule>(state: unknown, module: M, options: SessionOptions = {}): Session<M> {
     const parsed = parseSavedState<Session>(state);
     const session = new Session<M>(module, mergeLoadOptions(parsed.options, options));
     const target = session.#defaultState;
@@ -406,6 +415,6 @@ export class Session<M extends Module = Module> extends Module<SessionInputs<M>,
 }
 
 /** Wraps `module` in a Session (exactly `new Session(module, options)`). */
-export function sessionify<M extends Module>(module: M, options?: SessionOptions): Session<M> {
+export function sessionify<M extends AnyModule>(module: M, options?: SessionOptions): Session<M> {
   return new Session(module, options);
 }

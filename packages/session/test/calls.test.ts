@@ -107,7 +107,7 @@ describe('calls and history policies (SESSION.md 4)', () => {
   ])('rejects %s as explicit history with the exact message', async (_what, value, typeName) => {
     const session = sessionify(echoPredict().predict);
     await session.call({ question: 'Q1' });
-    const error = await session.call({ question: 'Q2', history: value }).catch((e: unknown) => e);
+    const error = await session.call({ question: 'Q2', history: value as never }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InputError);
     expect((error as Error).message).toBe(`Expected history to be History, got ${typeName}.`);
     expect(session.length).toBe(1);

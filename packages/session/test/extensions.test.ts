@@ -50,7 +50,10 @@ describe('onTurn (SESSION.md 12.1)', () => {
       expect(result).toBeDefined();
       expect(session.length).toBe(1);
     }
-    expect(logger.warnings).toEqual(['on_turn callback error: sync boom', 'on_turn callback error: async boom']);
+    expect(logger.warnings).toEqual([
+      'on_turn callback error: sync boom',
+      'on_turn callback error: async boom',
+    ]);
   });
 
   it('awaits an async hook before the call returns, and a fork shares the hook', async () => {
@@ -206,7 +209,9 @@ describe('per-user state (SESSION.md 12.3)', () => {
   it('useState rejects a non-SessionState', () => {
     const session = sessionify(echoPredict().predict);
     expect(() => session.useState({ turns: [] } as never, () => 1)).toThrow(InputError);
-    expect(() => session.useState({ turns: [] } as never, () => 1)).toThrow('Expected SessionState, got Object.');
+    expect(() => session.useState({ turns: [] } as never, () => 1)).toThrow(
+      'Expected SessionState, got Object.',
+    );
   });
 
   it('toDict/fromDict round-trips turns, seed, l2Memory and nodeStates.worker', async () => {
@@ -217,14 +222,13 @@ describe('per-user state (SESSION.md 12.3)', () => {
       await session.call({ question: 'Q2' });
       await session.score(() => 0.5);
     });
-    state.nodeStates.worker = new SessionState({ turns: [{ inputs: { task: 't' }, outputs: { done: true } }] });
+    state.nodeStates.worker = new SessionState({
+      turns: [{ inputs: { task: 't' }, outputs: { done: true } }],
+    });
     const dict = state.toDict();
     expect(dict.version).toBe(1);
     expect(dict.turns[1]!.history_snapshot).toEqual({
-      messages: [
-        { question: 'S' },
-        { question: 'Q1', answer: 'A:Q1' },
-      ],
+      messages: [{ question: 'S' }, { question: 'Q1', answer: 'A:Q1' }],
     });
     const back = SessionState.fromDict(JSON.parse(JSON.stringify(dict)));
     expect(back.toDict()).toEqual(dict);

@@ -1,17 +1,17 @@
-import { ConfigurationError, DummyLM, History, Module, Predict, Prediction, context } from '@dspy-ts/core';
+import { ConfigurationError, context, DummyLM, History, Module, Predict, Prediction } from '@dspy-ts/core';
 import { type Session, sessionify } from '@dspy-ts/session';
 import { describe, expect, it } from 'vitest';
-import { type Calls, deferred, LineAdapter, messagesOf } from './support.js';
+import { type Calls, deferred, LineAdapter, messagesOf, setForward } from './support.js';
 
 /** A Predict whose fake forward yields to the event loop a few times before answering. */
 function slowEcho(ticks = 3): { predict: Predict; calls: Calls } {
-  const predict = new Predict('question -> answer');
+  const predict: Predict = new Predict('question -> answer' as string);
   const calls: Calls = [];
-  predict.forward = async (inputs: Record<string, unknown>) => {
+  setForward(predict, async (inputs) => {
     calls.push(inputs);
     for (let i = 0; i < ticks; i++) await new Promise<void>((resolve) => setImmediate(resolve));
     return new Prediction({ answer: `A:${String(inputs.question)}` }) as never;
-  };
+  });
   return { predict, calls };
 }
 
@@ -45,10 +45,10 @@ describe('locks and concurrency (SESSION.md 10)', () => {
     const gates = [deferred(), deferred()];
     const predict = new Predict('question -> answer');
     let n = 0;
-    predict.forward = async (inputs: Record<string, unknown>) => {
+    setForward(predict, async (inputs) => {
       await gates[n++]!.promise;
       return new Prediction({ answer: String(inputs.question) }) as never;
-    };
+    });
     const session = sessionify(predict);
     const first = session.call({ question: 'slow' });
     const second = session.call({ question: 'fast' });
@@ -66,7 +66,9 @@ describe('locks and concurrency (SESSION.md 10)', () => {
     const session = sessionify(slowEcho(2).predict, { lock: 'async' });
     await Promise.all(Array.from({ length: 200 }, (_, i) => session.call({ question: `Q${i}` })));
     expect(session.length).toBe(200);
-    expect(session.turns.map((t) => t.inputs.question)).toEqual(Array.from({ length: 200 }, (_, i) => `Q${i}`));
+    expect(session.turns.map((t) => t.inputs.question)).toEqual(
+      Array.from({ length: 200 }, (_, i) => `Q${i}`),
+    );
     expectConsistent(session);
   });
 
@@ -113,7 +115,9 @@ describe('locks and concurrency (SESSION.md 10)', () => {
     alice.addTurn({ inputs: { question: 'alice-0' }, outputs: { answer: 'x' } });
     bob.addTurn({ inputs: { question: 'bob-0' }, outputs: { answer: 'y' } });
     await Promise.all([alice.call({ question: 'alice-1' }), bob.call({ question: 'bob-1' })]);
-    const byQuestion = Object.fromEntries(calls.map((c) => [c.question, messagesOf(c)?.map((m) => m.question)]));
+    const byQuestion = Object.fromEntries(
+      calls.map((c) => [c.question, messagesOf(c)?.map((m) => m.question)]),
+    );
     expect(byQuestion).toEqual({ 'alice-1': ['alice-0'], 'bob-1': ['bob-0'] });
   });
 
@@ -121,15 +125,15 @@ describe('locks and concurrency (SESSION.md 10)', () => {
     const seenInner: (readonly unknown[] | undefined)[] = [];
     const seenOuterAfter: (readonly unknown[] | undefined)[] = [];
     const innerPredict = new Predict('question -> answer');
-    innerPredict.forward = async (inputs: Record<string, unknown>) => {
+    setForward(innerPredict, async (inputs) => {
       seenInner.push(messagesOf(inputs));
       return new Prediction({ answer: 'inner' }) as never;
-    };
+    });
     const outerPredict = new Predict('question -> answer');
-    outerPredict.forward = async (inputs: Record<string, unknown>) => {
+    setForward(outerPredict, async (inputs) => {
       seenOuterAfter.push(messagesOf(inputs));
       return new Prediction({ answer: 'outer' }) as never;
-    };
+    });
     const inner = sessionify(innerPredict);
     inner.addTurn({ inputs: { question: 'i0' }, outputs: { answer: 'a' } });
     class Outer extends Module {
@@ -148,10 +152,10 @@ describe('locks and concurrency (SESSION.md 10)', () => {
 
   it('a rejected call releases the lock and records nothing', async () => {
     const predict = new Predict('question -> answer');
-    predict.forward = async (inputs: Record<string, unknown>) => {
+    setForward(predict, async (inputs) => {
       if (inputs.question === 'bad') throw new Error('fail');
       return new Prediction({ answer: 'ok' }) as never;
-    };
+    });
     const session = sessionify(predict, { lock: 'async' });
     const results = await Promise.allSettled([
       session.call({ question: 'bad' }),
@@ -180,10 +184,10 @@ describe('locks and concurrency (SESSION.md 10)', () => {
   it('synchronous edits act at once while a locked call is in flight', async () => {
     const gate = deferred();
     const predict = new Predict('question -> answer');
-    predict.forward = async () => {
+    setForward(predict, async () => {
       await gate.promise;
       return new Prediction({ answer: 'late' }) as never;
-    };
+    });
     const session = sessionify(predict, { lock: 'async' });
     session.addTurn({ inputs: { question: 'Q0' }, outputs: { answer: 'a' } });
     const pending = session.call({ question: 'Q1' });

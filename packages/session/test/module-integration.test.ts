@@ -1,12 +1,4 @@
-import {
-  context,
-  DummyLM,
-  Example,
-  History,
-  Module,
-  Predict,
-  type TraceEntry,
-} from '@dspy-ts/core';
+import { context, DummyLM, Example, type History, Module, Predict, type TraceEntry } from '@dspy-ts/core';
 import { Session, sessionify } from '@dspy-ts/session';
 import { describe, expect, it } from 'vitest';
 import { LineAdapter } from './support.js';
@@ -98,7 +90,7 @@ describe('a Session is a Module (SESSION.md 11)', () => {
     const student = session.resetCopy();
     const trace: TraceEntry[] = [];
     await context({ lm, adapter, trace }, async () => {
-      for (const example of trainset) await student.call(example.inputs().toRecord());
+      for (const example of trainset) await student.call(example.inputs().toRecord() as never);
     });
     expect(session.length).toBe(2);
     expect(student.length).toBe(2);

@@ -2,6 +2,7 @@ import {
   type Adapter,
   type AdapterCallOptions,
   AdapterParseError,
+  type AdapterStreamEvent,
   type ChatMessage,
   context,
   type Demo,
@@ -26,6 +27,14 @@ export function withWarnings<T>(fn: () => T): { result: T; warnings: string[] } 
   const logger = captureLogger();
   const result = context({ logger }, fn);
   return { result, warnings: logger.warnings };
+}
+
+/** Replaces a predictor's forward with an instance-level fake (typed loosely for tests). */
+export function setForward(
+  predictor: object,
+  fn: (inputs: Record<string, unknown>) => Promise<unknown>,
+): void {
+  (predictor as { forward: unknown }).forward = fn;
 }
 
 /** What a fake predictor saw on each call. */
@@ -135,5 +144,20 @@ export class LineAdapter implements Adapter {
     return Object.entries(values)
       .map(([name, value]) => `${name}: ${JSON.stringify(value)}`)
       .join('\n');
+  }
+}
+
+/** LineAdapter with streaming: each output line's value is emitted once the line is complete. */
+export class StreamingLineAdapter extends LineAdapter {
+  async *stream(options: AdapterCallOptions): AsyncIterable<AdapterStreamEvent> {
+    const messages = this.format(options.signature, options.demos, options.inputs);
+    const chunks = withActiveAdapter(this, () => options.lm.stream!({ messages, signal: options.signal }));
+    let text = '';
+    for await (const chunk of chunks) text += chunk.text;
+    for (const line of text.split('\n')) {
+      const match = /^(\w+): (.*)$/.exec(line);
+      if (match) yield { type: 'delta', field: match[1]!, text: match[2]! };
+    }
+    yield { type: 'done', outputs: this.parse(options.signature, text) };
   }
 }
