@@ -118,11 +118,17 @@ async function measure(label, sizes, makeModule) {
   );
 }
 
-await measure('Session calls with DummyLM (program root, history injected, no maxTurns)', SIZES, () => new Assistant());
+await measure(
+  'Session calls with DummyLM (program root, history injected, no maxTurns)',
+  SIZES,
+  () => new Assistant(),
+);
 
 if (process.argv.includes('--rendered')) {
   // Every call renders the full history into the prompt (O(n) per call), so use smaller sizes.
-  await measure('Predict root through ChatAdapter (history rendered into each prompt)', [500, 2_000], () =>
-    new Predict('question -> answer'),
+  await measure(
+    'Predict root through ChatAdapter (history rendered into each prompt)',
+    [500, 2_000],
+    () => new Predict('question -> answer'),
   );
 }
