@@ -23,7 +23,7 @@ let session: Session<SupportAssistant>;
 let dir: string;
 const run = <T>(fn: () => Promise<T>) => context({ lm: model.lm, adapter: new ChatAdapter() }, fn);
 const ask = (request: string) => run(() => session.call({ request }));
-const requests = () => session.turns.map((turn) => turn.inputs.request);
+const requests = () => session.turns.map((turn) => String(turn.inputs.request));
 const contentOf = (request: CapturedRequest | undefined): string =>
   ((request?.body?.messages ?? []) as Array<{ content: string }>)
     .map((message) => message.content)
