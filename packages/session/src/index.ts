@@ -12,7 +12,7 @@ export {
   SessionStateError,
 } from '@dspy-ts/core';
 export { isHistoryLike } from './history-like.js';
-export { currentSessionHistory } from './inject.js';
+export { currentSessionHistory as getCurrentHistory } from './inject.js';
 export type { Metric, ToExamplesOptions } from './linearize.js';
 export type { CopyMode, FieldList, HistoryPolicy, LockMode, OnMetricError } from './options.js';
 export type { SavedSessionState } from './persistence.js';

@@ -10,7 +10,7 @@ import {
   Prediction,
   signature,
 } from '@dspy-ts/core';
-import { currentSessionHistory, sessionify } from '@dspy-ts/session';
+import { getCurrentHistory, sessionify } from '@dspy-ts/session';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type Calls, echoPredict, fakePredict, messagesOf, withWarnings } from './support.js';
@@ -225,7 +225,23 @@ describe('the wrapped module (SESSION.md 3)', () => {
     const session = sessionify(new Agent(predict));
     await (session.module as Agent).gen.call({ question: 'direct' });
     expect(calls[0]!.history).toBeUndefined();
-    expect(currentSessionHistory()).toBeUndefined();
+    expect(getCurrentHistory()).toBeUndefined();
+  });
+
+  it('exposes the history of the call in progress through getCurrentHistory()', async () => {
+    const seen: (History | undefined)[] = [];
+    class Peek extends Module {
+      async forward({ history }: { history: History }) {
+        seen.push(getCurrentHistory());
+        expect(getCurrentHistory()).toBe(history);
+        return { answer: 'A' };
+      }
+    }
+    const session = sessionify(new Peek());
+    await session.call({ question: 'Q1' });
+    await session.call({ question: 'Q2' });
+    expect(seen.map((h) => h?.length)).toEqual([0, 1]);
+    expect(getCurrentHistory()).toBeUndefined();
   });
 
   it('makes a fork or deep copy run its own demos and signature (no Python closure defect)', async () => {
