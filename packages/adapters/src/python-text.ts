@@ -6,12 +6,35 @@
 // Python's str.isspace() set (not JavaScript's: \ufeff is not whitespace, \x1c-\x1f and \x85 are).
 const PY_SPACE =
   '\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
-const LEADING = new RegExp(`^[${PY_SPACE}]+`);
-const TRAILING = new RegExp(`[${PY_SPACE}]+$`);
 const ONLY_SPACE = new RegExp(`^[${PY_SPACE}]*$`);
 
-/** Python `str.strip()`. */
-export const pyStrip = (text: string): string => text.replace(LEADING, '').replace(TRAILING, '');
+/** Whether a UTF-16 code unit is in PY_SPACE (all of it is in the BMP). */
+const isPySpace = (code: number): boolean =>
+  code <= 0x20
+    ? (code >= 0x09 && code <= 0x0d) || code >= 0x1c
+    : code >= 0x85 &&
+      (code === 0x85 ||
+        code === 0xa0 ||
+        code === 0x1680 ||
+        (code >= 0x2000 && code <= 0x200a) ||
+        code === 0x2028 ||
+        code === 0x2029 ||
+        code === 0x202f ||
+        code === 0x205f ||
+        code === 0x3000);
+
+/**
+ * Python `str.strip()`. A scan from both ends instead of `^[...]+` / `[...]+$` regexes: the
+ * trailing regex retries at every whitespace run of the text, and this runs on every prompt block
+ * (profiled as the top self-time function of format).
+ */
+export function pyStrip(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && isPySpace(text.charCodeAt(start))) start++;
+  while (end > start && isPySpace(text.charCodeAt(end - 1))) end--;
+  return start === 0 && end === text.length ? text : text.slice(start, end);
+}
 
 /** Python `str.isspace() or s == ''`. */
 export const isBlank = (text: string): boolean => ONLY_SPACE.test(text);
