@@ -38,20 +38,39 @@ function wrap(lead, text, width = 108) {
 
 const percent = (value) => `${value.toFixed(1)}%`;
 
-/** A progress bar on a terminal (cli-progress), nothing otherwise: piped output stays a clean log. */
-function bar(enabled, format) {
-  if (!enabled) return { start() {}, update() {}, stop() {} };
-  return new cliProgress.SingleBar(
-    { format: `${INDENT}${format}`, hideCursor: true, clearOnComplete: true, stream: process.stderr },
-    cliProgress.Presets.shades_classic,
-  );
+/**
+ * One live progress bar at a time on a terminal (cli-progress, cleared when done), nothing
+ * otherwise: piped output stays a clean log. `stop()` before printing a line.
+ */
+function progressBars(enabled) {
+  let active;
+  return {
+    start(label, total) {
+      if (!enabled) return;
+      active?.stop();
+      active = new cliProgress.SingleBar(
+        { format: `${INDENT}${label} {bar} {value}/{total}`, hideCursor: true, clearOnComplete: true },
+        cliProgress.Presets.shades_classic,
+      );
+      active.start(total, 0);
+    },
+    update: (done) => active?.update(done),
+    increment: () => active?.increment(),
+    stop() {
+      active?.stop();
+      active = undefined;
+    },
+  };
 }
 
-async function converse(program, conversations) {
+async function converse(program, conversations, onTurn) {
   const sessions = [];
   for (const conversation of conversations) {
     const session = sessionify(program);
-    for (const { request } of conversation) await session.call({ request });
+    for (const { request } of conversation) {
+      await session.call({ request });
+      onTurn();
+    }
     sessions.push(session);
   }
   return sessions;
@@ -62,7 +81,11 @@ async function converse(program, conversations) {
  * numbers the tests check: scores, examples, demos, the saved files and the continued turn.
  */
 export async function runSupportDemo({ lm, offline, outDir, print = console.log, progress = false }) {
-  const say = (text = '') => print(text);
+  const bars = progressBars(progress);
+  const say = (text = '') => {
+    bars.stop();
+    print(text);
+  };
   const log = (text) => say(wrap(INDENT, text));
   configure({
     lm,
@@ -73,8 +96,9 @@ export async function runSupportDemo({ lm, offline, outDir, print = console.log,
   const turns = (conversations) => conversations.flat();
 
   say('1/6  Conversations: the assistant handles customers, one session per conversation');
-  const train = await converse(program, TRAIN_CONVERSATIONS);
-  const heldOut = await converse(program, HELD_OUT_CONVERSATIONS);
+  bars.start('turns', turns(TRAIN_CONVERSATIONS).length + turns(HELD_OUT_CONVERSATIONS).length);
+  const train = await converse(program, TRAIN_CONVERSATIONS, bars.increment);
+  const heldOut = await converse(program, HELD_OUT_CONVERSATIONS, bars.increment);
   const first = train[0];
   for (const [i, turn] of first.turns.entries()) {
     const gold = TRAIN_CONVERSATIONS[0][i].queue;
@@ -119,31 +143,27 @@ export async function runSupportDemo({ lm, offline, outDir, print = console.log,
   );
   say();
 
-  const evaluate = new Evaluate({
-    devset,
-    metric: routedToRightQueue,
-    concurrency: 4,
-    displayProgress: progress,
-  });
+  // Evaluate calls the metric once per example: counting the calls drives the progress bar.
+  const metric = (example, prediction) => {
+    bars.increment();
+    return routedToRightQueue(example, prediction);
+  };
+  const evaluate = new Evaluate({ devset, metric, concurrency: 4 });
   say('3/6  Evaluate before compiling (held-out turns)');
   const student = sessionify(program);
+  bars.start('evaluating', devset.length);
   const before = await evaluate.run(student);
   say();
 
   say('4/6  BootstrapFewShot: keep the teacher runs that pass the metric as demos');
-  const bootstrapBar = bar(
-    progress,
-    'bootstrapping {bar} {value}/{total} examples | {bootstrapped} accepted',
-  );
-  bootstrapBar.start(trainset.length, 0, { bootstrapped: 0 });
+  bars.start('bootstrapping', trainset.length);
   const optimizer = new BootstrapFewShot({
     metric: routedToRightQueue,
     maxBootstrappedDemos: 4,
     maxLabeledDemos: 8,
-    onProgress: ({ done, bootstrapped }) => bootstrapBar.update(done, { bootstrapped }),
+    onProgress: ({ done }) => bars.update(done),
   });
   const compiled = await optimizer.compile(student, { trainset });
-  bootstrapBar.stop();
   const demos = Object.fromEntries(
     compiled.namedPredictors().map(([name, predictor]) => [name, predictor.demos.length]),
   );
@@ -155,6 +175,7 @@ export async function runSupportDemo({ lm, offline, outDir, print = console.log,
   say();
 
   say('5/6  Evaluate after compiling (same held-out turns)');
+  bars.start('evaluating', devset.length);
   const after = await evaluate.run(compiled);
   say(`${INDENT}routing accuracy: ${percent(before.score)} before -> ${percent(after.score)} after`);
   for (const [i, [example, prediction, score]] of after.results.entries()) {
@@ -180,32 +201,27 @@ export async function runSupportDemo({ lm, offline, outDir, print = console.log,
   await mkdir(outDir, { recursive: true });
   const sessionPath = join(outDir, 'session.json');
   const programPath = join(outDir, 'program.json');
-  const live = compiled;
-  const firstReply = await live.call({ request: LIVE_CONVERSATION[0] });
-  await live.save(sessionPath);
-  await live.module.save(programPath);
+  const exchange = (request, reply) => {
+    say(wrap(`${INDENT}customer   `, request));
+    say(wrap(`${INDENT}assistant  `, `[${reply.category}] ${reply.answer}`));
+  };
+  const firstReply = await compiled.call({ request: LIVE_CONVERSATION[0] });
+  exchange(LIVE_CONVERSATION[0], firstReply);
+  await compiled.save(sessionPath);
+  await compiled.module.save(programPath);
   const shown = (path) => relative(process.cwd(), path) || path;
   say(
-    `${INDENT}saved ${shown(sessionPath)} (${live.length} turn) and ${shown(programPath)} (the compiled program)`,
+    `${INDENT}saved ${shown(sessionPath)} (${compiled.length} turn) and ${shown(programPath)} (the compiled program)`,
   );
 
+  // As a new process would: a fresh program loads the compiled state, the session its turns.
   const loadedProgram = new SupportAssistant();
   await loadedProgram.load(programPath);
   const resumed = await Session.loadFrom(sessionPath, loadedProgram);
-  say(
-    `${INDENT}loaded them back: ${resumed.length} turn, ${resumed
-      .namedPredictors()
-      .map(([, p]) => p.demos.length)
-      .join(' + ')} demos`,
-  );
+  const demoCounts = resumed.namedPredictors().map(([, predictor]) => predictor.demos.length);
+  say(`${INDENT}loaded both back (${resumed.length} turn, ${demoCounts.join(' + ')} demos) and continued:`);
   const secondReply = await resumed.call({ request: LIVE_CONVERSATION[1] });
-  for (const [turn, reply] of [
-    [LIVE_CONVERSATION[0], firstReply],
-    [LIVE_CONVERSATION[1], secondReply],
-  ]) {
-    say(wrap(`${INDENT}customer   `, turn));
-    say(wrap(`${INDENT}assistant  `, `[${reply.category}] ${reply.answer}`));
-  }
+  exchange(LIVE_CONVERSATION[1], secondReply);
   await resumed.save(sessionPath);
   say(`${INDENT}${shown(sessionPath)} now holds ${resumed.length} turns`);
 
