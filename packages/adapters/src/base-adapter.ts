@@ -2,6 +2,7 @@ import {
   type Adapter,
   type AdapterCallOptions,
   AdapterParseError,
+  type AdapterStreamEvent,
   type ChatMessage,
   ConfigurationError,
   type Demo,
@@ -13,6 +14,8 @@ import {
 } from '@dspy-ts/core';
 import { pyText } from './format-value.js';
 import { applyOutputDefaults } from './layout.js';
+import type { FieldDelta, FieldStreamParser } from './streaming/field-text.js';
+import { lmChunks } from './streaming/lm-chunks.js';
 
 /** Keys of a Predict config that only make sense with native function calling. */
 const TOOL_KEYS = new Set(['tools', 'tool_choice', 'parallel_tool_calls']);
@@ -104,6 +107,45 @@ export abstract class BaseAdapter implements Adapter {
       }
       return this.finalize(signature, this.parse(signature, output));
     });
+  }
+
+  /**
+   * `callOnce` as a stream: yields field deltas of choice 0 as the LM writes them, then parses the
+   * whole text as `callOnce` does and returns the outputs. `streamed` names the fields shown so
+   * far: a retry skips the deltas of fields an earlier attempt streamed, and adds its own.
+   */
+  protected async *streamOnce(
+    options: AdapterCallOptions,
+    parser: FieldStreamParser,
+    streamed: Set<string>,
+    responseFormat?: unknown,
+  ): AsyncGenerator<AdapterStreamEvent, Record<string, unknown>, undefined> {
+    const { lm, config, signature, demos, inputs, signal } = options;
+    const messages = this.format(signature, demos, inputs);
+    const request = buildRequest(messages, config, { signal, responseFormat, keepTools: this.keepTools });
+    const earlier = new Set(streamed);
+    const events = function* (deltas: FieldDelta[]): Generator<AdapterStreamEvent> {
+      for (const delta of deltas) {
+        if (earlier.has(delta.field)) continue;
+        streamed.add(delta.field);
+        yield { type: 'delta', field: delta.field, text: delta.text };
+      }
+    };
+    let completion = '';
+    for await (const chunk of lmChunks(this, lm, request)) {
+      completion += chunk.text;
+      yield* events(parser.push(chunk.text));
+    }
+    yield* events(parser.end());
+    if (completion === '') {
+      throw new AdapterParseError({
+        adapterName: this.name,
+        completion,
+        signature,
+        message: 'The LM returned an empty or null response.',
+      });
+    }
+    return this.finalize(signature, this.parse(signature, completion));
   }
 
   /** Step 4: defaults again, then any output still absent is null, in signature order. */

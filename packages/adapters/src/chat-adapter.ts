@@ -1,4 +1,9 @@
-import { type AdapterCallOptions, AdapterParseError, type Signature } from '@dspy-ts/core';
+import {
+  type AdapterCallOptions,
+  AdapterParseError,
+  type AdapterStreamEvent,
+  type Signature,
+} from '@dspy-ts/core';
 import { isRetryable } from './base-adapter.js';
 import {
   DspyAdapter,
@@ -12,6 +17,9 @@ import { JSONAdapter } from './json-adapter.js';
 import { applyOutputDefaults, checkOutputKeys } from './layout.js';
 import { parseValue, ValueParseError } from './parse-value.js';
 import { pyStrip, splitlines } from './python-text.js';
+import { ChatStreamParser } from './streaming/chat-stream.js';
+import type { FieldStreamParser } from './streaming/field-text.js';
+import { withoutStreamed } from './streaming/lm-chunks.js';
 import { fieldType, placeholder, requirementTypeInfo } from './type-note.js';
 
 type Values = Readonly<Record<string, unknown>>;
@@ -69,6 +77,30 @@ export class ChatAdapter extends DspyAdapter {
       const fallback = new JSONAdapter({ useNativeFunctionCalling: this.useNativeFunctionCalling });
       return fallback.call(options);
     }
+  }
+
+  /**
+   * Streams choice 0 as field deltas, then `done` with the outputs `call` would return for the same
+   * completion. A failed parse falls back to a streamed JSONAdapter call as `call` does; its deltas
+   * skip the fields the failed attempt already streamed.
+   */
+  async *stream(options: AdapterCallOptions): AsyncGenerator<AdapterStreamEvent, void, undefined> {
+    const streamed = new Set<string>();
+    let outputs: Record<string, unknown>;
+    try {
+      outputs = yield* this.streamOnce(options, this.streamParser(options.signature), streamed);
+    } catch (error) {
+      if (!this.useJsonAdapterFallback || !isRetryable(error, options.signal)) throw error;
+      const fallback = new JSONAdapter({ useNativeFunctionCalling: this.useNativeFunctionCalling });
+      yield* withoutStreamed(fallback.stream(options), streamed);
+      return;
+    }
+    yield { type: 'done', outputs };
+  }
+
+  /** The incremental parser of this adapter's completion format. */
+  protected streamParser(signature: Signature): FieldStreamParser {
+    return new ChatStreamParser(Object.keys(signature.outputFields));
   }
 
   protected fieldStructure(signature: Signature): string {

@@ -1,4 +1,10 @@
-import { type AdapterCallOptions, AdapterParseError, type Signature, settings } from '@dspy-ts/core';
+import {
+  type AdapterCallOptions,
+  AdapterParseError,
+  type AdapterStreamEvent,
+  type Signature,
+  settings,
+} from '@dspy-ts/core';
 import { isRetryable } from './base-adapter.js';
 import {
   DspyAdapter,
@@ -13,6 +19,7 @@ import { applyOutputDefaults, checkOutputKeys } from './layout.js';
 import { firstBalancedObject, lenientJsonLoads } from './lenient-json.js';
 import { parseValue, ValueParseError } from './parse-value.js';
 import { pyStrip } from './python-text.js';
+import { type JsonFieldMode, JsonStreamParser } from './streaming/json-stream.js';
 import type { TypeInfo } from './type-info.js';
 import { fieldType, placeholder, requirementTypeInfo } from './type-note.js';
 
@@ -33,6 +40,21 @@ const outputsType = (signature: Signature): TypeInfo => ({
     required: true,
   })),
 });
+
+/** String fields stream a JSON string verbatim (their parsed value is that string). */
+const jsonStreamParser = (signature: Signature): JsonStreamParser => {
+  const modes = new Map<string, JsonFieldMode>();
+  for (const field of Object.values(signature.outputFields)) {
+    const type = fieldType(field);
+    const verbatim =
+      type.kind === 'str' ||
+      (type.kind === 'union' &&
+        type.options.some((o) => o.kind === 'str') &&
+        type.options.some((o) => o.kind === 'none'));
+    modes.set(field.name, verbatim ? 'verbatim' : 'trimmed');
+  }
+  return new JsonStreamParser(modes);
+};
 
 /**
  * Answers as one JSON object. Uses native structured outputs when the LM supports them
@@ -69,6 +91,31 @@ export class JSONAdapter extends DspyAdapter {
       settings.logger.warn('Failed to use structured output format, falling back to JSON mode.');
       return this.callOnce(options, JSON_OBJECT_FORMAT);
     }
+  }
+
+  /**
+   * Streams choice 0 as field deltas, then `done`: the same response formats and the same
+   * json_object retry as `call` (the retry's deltas skip fields the failed attempt streamed).
+   */
+  async *stream(options: AdapterCallOptions): AsyncGenerator<AdapterStreamEvent, void, undefined> {
+    const streamed = new Set<string>();
+    const attempt = (responseFormat?: unknown) =>
+      this.streamOnce(options, jsonStreamParser(options.signature), streamed, responseFormat);
+    const capability = options.lm.capabilities?.responseFormat ?? 'json_schema';
+    let outputs: Record<string, unknown>;
+    if (capability === 'none') outputs = yield* attempt();
+    else if (capability === 'json_object' || hasOpenEndedMapping(options.signature)) {
+      outputs = yield* attempt(JSON_OBJECT_FORMAT);
+    } else {
+      try {
+        outputs = yield* attempt(structuredResponseFormat(options.signature));
+      } catch (error) {
+        if (!isRetryable(error, options.signal)) throw error;
+        settings.logger.warn('Failed to use structured output format, falling back to JSON mode.');
+        outputs = yield* attempt(JSON_OBJECT_FORMAT);
+      }
+    }
+    yield { type: 'done', outputs };
   }
 
   protected fieldStructure(signature: Signature): string {

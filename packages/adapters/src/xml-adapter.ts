@@ -6,6 +6,8 @@ import { applyOutputDefaults, checkOutputKeys } from './layout.js';
 import { parseValue, ValueParseError } from './parse-value.js';
 import { type JsonSchema, pydanticSchema } from './pydantic-schema.js';
 import { pyStrip } from './python-text.js';
+import type { FieldStreamParser } from './streaming/field-text.js';
+import { type XmlFieldMode, XmlStreamParser } from './streaming/xml-stream.js';
 import { fieldType, placeholder } from './type-note.js';
 import { escapeXml, usesNestedXml, valueToXml, xmlSkeleton } from './xml-nested.js';
 import { elementsToValue, groupChildren, parseXmlRoot, XmlSyntaxError } from './xml-tree.js';
@@ -81,6 +83,14 @@ export class XMLAdapter extends ChatAdapter {
       this.fieldWithValue(field, this.outputValue(values, field.name, missing)),
     );
     return pyStrip(parts.join('\n\n'));
+  }
+
+  /** Text fields stream their decoded text; lists, dicts and models their inner XML. */
+  protected override streamParser(signature: Signature): FieldStreamParser {
+    const modes = new Map<string, XmlFieldMode>();
+    for (const field of Object.values(signature.outputFields))
+      modes.set(field.name, usesNestedXml(fieldType(field)) ? 'raw' : 'text');
+    return new XmlStreamParser(modes);
   }
 
   override parse(signature: Signature, completion: string): Record<string, unknown> {

@@ -1,0 +1,55 @@
+import {
+  type Adapter,
+  type AdapterStreamEvent,
+  type LanguageModel,
+  type LMRequest,
+  type LMStreamChunk,
+  withActiveAdapter,
+} from '@dspy-ts/core';
+
+/**
+ * The LM's stream with `adapter` marked active while the stream is created AND while each chunk
+ * is read: a generator body runs lazily inside `next()`, and DummyLM renders its answer there.
+ * An LM without `stream` answers with one request, replayed as a single chunk.
+ */
+export function lmChunks(
+  adapter: Adapter,
+  lm: LanguageModel,
+  request: LMRequest,
+): AsyncIterable<LMStreamChunk> {
+  return {
+    [Symbol.asyncIterator]: () => {
+      const inScope = <T>(fn: () => T): T => withActiveAdapter(adapter, fn);
+      const iterator = inScope(() =>
+        lm.stream ? lm.stream(request)[Symbol.asyncIterator]() : requestAsStream(lm, request),
+      );
+      return {
+        next: () => inScope(() => iterator.next()),
+        return: (value?: unknown) =>
+          inScope(
+            () => iterator.return?.(value) ?? Promise.resolve({ done: true as const, value: undefined }),
+          ),
+      };
+    },
+  };
+}
+
+async function* requestAsStream(lm: LanguageModel, request: LMRequest): AsyncGenerator<LMStreamChunk> {
+  const response = await lm.request(request);
+  const text = response.outputs[0];
+  if (text) yield { text };
+}
+
+/**
+ * Forwards a fallback attempt's events, minus deltas of fields the failed attempt already streamed
+ * (a consumer would otherwise see their text twice); their final values come with `done`.
+ */
+export async function* withoutStreamed(
+  events: AsyncIterable<AdapterStreamEvent>,
+  streamed: ReadonlySet<string>,
+): AsyncGenerator<AdapterStreamEvent, void, undefined> {
+  for await (const event of events) {
+    if (event.type === 'delta' && streamed.has(event.field)) continue;
+    yield event;
+  }
+}
