@@ -17,6 +17,13 @@ import { fieldType } from './type-note.js';
 
 type Values = Readonly<Record<string, unknown>>;
 
+interface SignatureLayout {
+  historyName: string | undefined;
+  withoutHistory: Signature;
+  /** Set on first use (after the History input is checked, as before caching). */
+  system?: string;
+}
+
 export interface UserContentOptions {
   prefix?: string | undefined;
   suffix?: string | undefined;
@@ -73,17 +80,27 @@ export abstract class DspyAdapter extends BaseAdapter {
     return has(values, name) ? values[name] : (missing ?? null);
   }
 
-  format(signature: Signature, demos: readonly Demo[], inputs: Values): ChatMessage[] {
-    const historyName = historyFieldName(signature);
-    const withoutHistory = historyName ? signature.delete(historyName) : signature;
-    const history = historyName ? historyOf(inputs, historyName) : undefined;
+  // Signatures are immutable, so what format derives from the signature alone (the system message,
+  // the signature without its History field) is computed once per signature, not on every call.
+  readonly #layouts = new WeakMap<Signature, SignatureLayout>();
 
-    const messages: ChatMessage[] = [
-      {
-        role: 'system',
-        content: `${fieldDescription(signature)}\n${this.fieldStructure(signature)}\n${taskDescription(signature)}`,
-      },
-    ];
+  #layout(signature: Signature): SignatureLayout {
+    let layout = this.#layouts.get(signature);
+    if (!layout) {
+      const historyName = historyFieldName(signature);
+      layout = { historyName, withoutHistory: historyName ? signature.delete(historyName) : signature };
+      this.#layouts.set(signature, layout);
+    }
+    return layout;
+  }
+
+  format(signature: Signature, demos: readonly Demo[], inputs: Values): ChatMessage[] {
+    const layout = this.#layout(signature);
+    const { historyName, withoutHistory } = layout;
+    const history = historyName ? historyOf(inputs, historyName) : undefined;
+    layout.system ??= `${fieldDescription(signature)}\n${this.fieldStructure(signature)}\n${taskDescription(signature)}`;
+
+    const messages: ChatMessage[] = [{ role: 'system', content: layout.system }];
     const { incomplete, complete } = classifyDemos(signature, demos);
     for (const demo of incomplete) {
       messages.push({
