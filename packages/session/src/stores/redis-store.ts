@@ -89,7 +89,16 @@ async function openConnection(url: string | undefined): Promise<Connection> {
         'redis',
         async () => {
           const { createClient } = await import('redis');
-          const client = createClient(url === undefined ? {} : { url });
+          let everReady = false;
+          const client = createClient({
+            ...(url === undefined ? {} : { url }),
+            socket: {
+              // Until the first connection succeeds, a dead server fails the call after a few tries
+              // instead of leaving it pending; afterwards node-redis reconnects with a capped backoff.
+              reconnectStrategy: (retries: number, cause: Error) =>
+                everReady ? Math.min(50 * 2 ** retries, 2000) : retries >= 3 ? cause : 100 * (retries + 1),
+            },
+          });
           let warned = false;
           // node-redis emits 'error' while it reconnects; without a listener the process would crash.
           client.on('error', (error: unknown) => {
@@ -97,6 +106,7 @@ async function openConnection(url: string | undefined): Promise<Connection> {
             warned = true;
           });
           client.on('ready', () => {
+            everReady = true;
             warned = false;
           });
           await client.connect();

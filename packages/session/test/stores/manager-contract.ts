@@ -1,5 +1,5 @@
 import { ChatAdapter } from '@dspy-ts/adapters';
-import { context, DummyLM, type LMRequest, Predict, SessionStateError } from '@dspy-ts/core';
+import { context, DummyLM, type History, type LMRequest, Predict, SessionStateError } from '@dspy-ts/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SessionManager } from '../../src/stores/session-manager.js';
 import type { StoreHarness } from './contract.js';
@@ -120,7 +120,7 @@ export function describeSessionManagerContract(name: string, makeHarness: () => 
       expect(await users.get('bob')).toBeUndefined();
       const examples = await users.toExamples();
       expect(examples.map((ex) => ex.question)).toEqual(['A1', 'A2', 'C1']);
-      expect(examples[1]!.history.messages).toEqual([{ question: 'A1', answer: 'A:A1' }]);
+      expect((examples[1]!.history as History).messages).toEqual([{ question: 'A1', answer: 'A:A1' }]);
       expect(examples[1]!.labels().keys()).toEqual(['answer']);
       const some = await users.toExamples(['carol', 'nobody', 'alice'], { includeHistory: false });
       expect(some.map((ex) => ex.question)).toEqual(['C1', 'A1', 'A2']);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ConfigurationError, SessionStateError } from '@dspy-ts/core';
+import { ConfigurationError, context, SessionStateError } from '@dspy-ts/core';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,8 +9,13 @@ import { describeStoreContract, type StoreHarness } from './contract.js';
 import { stateWith } from './fixtures.js';
 import { describeSessionManagerContract } from './manager-contract.js';
 import { useRedis } from './services.js';
+import { freePort } from './services.mjs';
 
 const redis = useRedis();
+
+/** Runs `fn` with warnings collected into `warnings` instead of the console. */
+const configureLogger = <T>(warnings: string[], fn: () => Promise<T>): Promise<T> =>
+  context({ logger: { info: () => {}, warn: (message: string) => warnings.push(message) } }, fn);
 
 type Kind = 'url' | 'node-redis' | 'ioredis';
 
@@ -125,6 +130,14 @@ describe.skipIf(!redis.available)('RedisStore', () => {
     expect(() => new RedisStore({ client: {} as never })).toThrow(ConfigurationError);
     const client = createClient();
     expect(() => new RedisStore({ client, url: 'redis://127.0.0.1:1' })).toThrow(ConfigurationError);
+  });
+
+  it('fails a call when no server answers, instead of leaving it pending', async () => {
+    const warnings: string[] = [];
+    const store = new RedisStore({ url: `redis://127.0.0.1:${await freePort()}` });
+    await configureLogger(warnings, () => expect(store.get('a')).rejects.toThrow(/ECONNREFUSED/));
+    expect(warnings.join('\n')).toContain('ECONNREFUSED');
+    await store.close();
   });
 
   it('throws after close()', async () => {
