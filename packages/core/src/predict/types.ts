@@ -21,14 +21,17 @@ export type OutputsOf<S> = S extends string
 /** A Prediction whose output fields are typed. */
 export type TypedPrediction<O> = Prediction & Readonly<O>;
 
-/** Keys of a call that control the call instead of filling an input field. */
-export interface PredictCallOptions {
+/**
+ * Keys of a call that control the call instead of filling an input field. A type alias, not an
+ * interface, so call inputs stay assignable to `Record<string, unknown>` (generic modules accept them).
+ */
+export type PredictCallOptions = {
   /** LM request parameters for this call, merged over the predictor's config. */
   config?: Readonly<Record<string, unknown>> | undefined;
   lm?: LanguageModel | undefined;
   demos?: readonly Demo[] | undefined;
   signal?: AbortSignal | undefined;
-}
+};
 
 export type PredictInputs<S> = CallInputs<InputsOf<S>> & PredictCallOptions;
 
