@@ -91,3 +91,47 @@ export const fmtBytes = (bytes) =>
       ? `${(bytes / 1024).toFixed(1)} KiB`
       : `${bytes} B`;
 export const fmtX = (ratio) => `${ratio.toFixed(2)}x`;
+
+/**
+ * `interleave` for several variants: each block runs every variant once (rotating the order), and
+ * each variant's ratio is the median over blocks of median(variant block) / median(baseline
+ * block), the baseline being the first variant. Wall time per call and process CPU per call.
+ */
+export async function interleaveMany(variants, { blocks, perBlock }) {
+  const names = Object.keys(variants);
+  const wall = Object.fromEntries(names.map((n) => [n, []]));
+  const cpu = Object.fromEntries(names.map((n) => [n, []]));
+  const blockWall = Object.fromEntries(names.map((n) => [n, []]));
+  for (let block = 0; block < blocks; block++) {
+    const order = names.map((_, i) => names[(i + block) % names.length]);
+    if (block % 2 === 1) order.reverse();
+    for (const name of order) {
+      const fn = variants[name];
+      const times = [];
+      const cpuStart = process.cpuUsage();
+      for (let i = 0; i < perBlock; i++) {
+        const start = now();
+        await fn();
+        times.push(now() - start);
+      }
+      const used = process.cpuUsage(cpuStart);
+      cpu[name].push((used.user + used.system) / 1000 / perBlock);
+      wall[name].push(...times);
+      blockWall[name].push(median(times));
+    }
+  }
+  const base = names[0];
+  return Object.fromEntries(
+    names.map((name) => [
+      name,
+      {
+        medianMs: median(wall[name]),
+        p90Ms: quantile(wall[name], 0.9),
+        cpuMs: median(cpu[name]),
+        ratio: median(blockWall[name].map((w, i) => w / blockWall[base][i])),
+        cpuRatio: median(cpu[name].map((c, i) => c / cpu[base][i])),
+        calls: wall[name].length,
+      },
+    ]),
+  );
+}

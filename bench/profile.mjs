@@ -1,0 +1,77 @@
+// CPU profile of the per-call path (not part of `pnpm bench`): profiles only the steady-state loop
+// (after warm-up, through node:inspector, the same sampler as `node --cpu-prof`) and prints the
+// top self-time functions, all code and dspy-ts code only. Writes bench/results/<mode>.cpuprofile.
+//   node bench/profile.mjs [inprocess|http|raw] [calls]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session as Inspector } from 'node:inspector/promises';
+import { join } from 'node:path';
+import { framework, sessionPackage } from './lib/fixtures.mjs';
+import { dep, ROOT } from './lib/load.mjs';
+import { summarize } from './lib/profile-summary.mjs';
+import { startServerProcess } from './lib/server-process.mjs';
+
+const mode = process.argv[2] ?? 'inprocess';
+const calls = Number(process.argv[3] ?? (mode === 'inprocess' ? 200_000 : 5_000));
+const QUESTION = 'What is the capital of France?';
+
+const { core, QA } = await framework();
+const sessionPkg = await sessionPackage();
+let server;
+let call;
+if (mode === 'raw') {
+  const { default: OpenAI } = await dep('core', 'openai');
+  server = await startServerProcess({ reply: 'paris' });
+  const lm = new core.LM('openai/bench-model', { baseURL: server.url, apiKey: 'bench', cache: false });
+  core.configure({ lm });
+  await new core.Predict(QA).call({ question: QUESTION });
+  const body = (await server.requests()).at(-1).body;
+  const client = new OpenAI({ baseURL: server.url, apiKey: 'bench', maxRetries: 0 });
+  call = () => client.chat.completions.create(body);
+} else {
+  if (mode === 'http') {
+    server = await startServerProcess({ reply: 'paris' });
+    core.configure({
+      lm: new core.LM('openai/bench-model', { baseURL: server.url, apiKey: 'bench', cache: false }),
+    });
+  } else {
+    const dummy = new core.DummyLM(() => ({ answer: 'Paris' }));
+    core.configure({ lm: dummy });
+    setInterval(() => {
+      dummy.requests.length = 0;
+    }, 100).unref();
+  }
+  const predict = new core.Predict(QA);
+  const program = sessionPkg ? sessionPkg.sessionify(predict, { maxTurns: 4 }) : predict;
+  call = () => program.call({ question: QUESTION });
+}
+
+const loop = async (n) => {
+  for (let i = 0; i < n; i++) await call();
+};
+await loop(Math.min(calls, 5_000));
+const inspector = new Inspector();
+inspector.connect();
+await inspector.post('Profiler.enable');
+await inspector.post('Profiler.setSamplingInterval', { interval: 100 });
+await inspector.post('Profiler.start');
+const start = process.hrtime.bigint();
+await loop(calls);
+const elapsedUs = Number(process.hrtime.bigint() - start) / 1000;
+const { profile } = await inspector.post('Profiler.stop');
+inspector.disconnect();
+await server?.close();
+
+const dir = join(ROOT, 'bench', 'results');
+mkdirSync(dir, { recursive: true });
+writeFileSync(join(dir, `${mode}.cpuprofile`), JSON.stringify(profile));
+console.log(`${mode}: ${calls} calls, ${(elapsedUs / calls).toFixed(1)} µs/call wall (under the profiler)`);
+const print = (title, rows) => {
+  console.log(title);
+  for (const r of rows) {
+    const perCall = ((r.selfMs * 1000) / calls).toFixed(2);
+    console.log(`${r.pct.toFixed(1).padStart(5)}%  ${perCall.padStart(7)} µs/call  ${r.fn}`);
+  }
+};
+print('top self time, everything:', summarize(profile, { top: 25 }));
+print('top self time, dspy-ts packages:', summarize(profile, { top: 25, filter: 'packages/' }));
+process.exit(0);
