@@ -2,9 +2,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LM } from '@dspy-ts/core';
+import { startOpenAIServer } from '@dspy-ts/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectModel, modelName } from '../lib/model.mjs';
-import { type OfflineModel, startOfflineModel } from '../lib/offline-model.mjs';
+import { type OfflineModel, offlineCompletion, startOfflineModel } from '../lib/offline-model.mjs';
 import { HELD_OUT_CONVERSATIONS } from '../lib/support.mjs';
 import { runSupportDemo, type SupportDemoResult } from '../lib/support-demo.mjs';
 
@@ -105,5 +106,34 @@ describe('model choice', () => {
     expect(modelName('gpt-4o-mini')).toBe('openai/gpt-4o-mini');
     expect(modelName('openai/gpt-4o')).toBe('openai/gpt-4o');
     expect(modelName('meta-llama/Llama-3-8B')).toBe('openai/meta-llama/Llama-3-8B');
+  });
+
+  it('runs the same flow, unchanged, on the model OPENAI_* names (a local server standing in for the provider)', async () => {
+    const provider = await startOpenAIServer({ reply: offlineCompletion });
+    const outDir = await mkdtemp(join(tmpdir(), 'dspy-ts-demo-real-'));
+    try {
+      const model = await connectModel({
+        OPENAI_API_KEY: 'sk-test-key',
+        OPENAI_BASE_URL: provider.url,
+        DSPY_TS_MODEL: 'my-model',
+      });
+      const lines: string[] = [];
+      const result = await runSupportDemo({
+        lm: model.lm,
+        offline: model.offline,
+        outDir,
+        print: (l) => lines.push(l),
+      });
+      expect(result.after.score).toBeGreaterThan(result.before.score);
+      expect(provider.requests.length).toBeGreaterThan(0);
+      for (const request of provider.requests) {
+        expect(request.body?.model).toBe('my-model');
+        expect(request.headers.authorization).toBe('Bearer sk-test-key');
+      }
+      expect(lines.join('\n')).not.toContain('offline model');
+    } finally {
+      await provider.close();
+      await rm(outDir, { recursive: true, force: true });
+    }
   });
 });
