@@ -13,7 +13,7 @@ import {
   sortIds,
 } from './validate.js';
 
-/** The part of a node-redis (`redis` v4/v5) client the store uses. */
+/** The part of a node-redis (`redis` v4, v5, v6) client the store uses. */
 export interface NodeRedisClientLike {
   sendCommand(args: string[]): Promise<unknown>;
   readonly isOpen: boolean;
@@ -77,7 +77,7 @@ function commandFor(client: RedisClientLike): Command {
     return ([name, ...args]) => ioredis.call(name!, ...args);
   }
   throw new ConfigurationError(
-    'RedisStore `client` must be a `redis` (node-redis v4/v5) or an `ioredis` client.',
+    'RedisStore `client` must be a `redis` (node-redis v4-v6) or an `ioredis` client.',
   );
 }
 
@@ -113,7 +113,10 @@ async function openConnection(url: string | undefined): Promise<Connection> {
           return {
             command: (args) => client.sendCommand(args),
             close: async () => {
-              if (client.isOpen) await client.close();
+              // node-redis v5 closes with close(); v4 only has quit().
+              const closable = client as { close?: () => Promise<unknown>; quit?: () => Promise<unknown> };
+              if (!client.isOpen) return;
+              await (typeof closable.close === 'function' ? closable.close() : closable.quit?.());
             },
           };
         },
