@@ -8,6 +8,7 @@
  * or, with OPENAI_API_KEY set, that model (OPENAI_BASE_URL and DSPY_TS_MODEL optional).
  */
 import { fileURLToPath } from 'node:url';
+import { DspyError } from '@dspy-ts/core';
 import { connectModel } from './lib/model.mjs';
 import { runSupportDemo } from './lib/support-demo.mjs';
 
@@ -35,9 +36,10 @@ try {
   const calls = model.offline ? `, ${model.server.requestCount} HTTP requests to the local server` : '';
   console.log(`\nDone in ${((performance.now() - started) / 1000).toFixed(1)} s${calls}.`);
 } catch (error) {
-  console.error(
-    `\nThe demo failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-  );
+  // dspy-ts errors say what went wrong and the fix; anything else gets its stack.
+  const text =
+    error instanceof DspyError ? `${error.name}: ${error.message}` : (error?.stack ?? String(error));
+  console.error(`\nThe demo failed: ${text}`);
   process.exitCode = 1;
 } finally {
   await model.close();
