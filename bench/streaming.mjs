@@ -82,7 +82,15 @@ export async function run() {
         ratio: ttfdRatio,
         target: '',
         pass: null,
-        data: { fw, raw },
+        data: {
+          firstDeltaMs: pick(fw, 'first'),
+          rawFirstDeltaMs: pick(raw, 'first'),
+          totalMs: pick(fw, 'total'),
+          rawTotalMs: pick(raw, 'total'),
+          frameworkDeltas: fw[0].deltas,
+          rawChunks: chunks,
+          runs: ROUNDS,
+        },
       }),
       row({
         bench: 'streaming',
