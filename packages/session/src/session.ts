@@ -10,7 +10,6 @@ import {
   Module,
   type StreamEvent,
   settings,
-  streamify,
 } from '@dspy-ts/core';
 import { buildHistory, type MessageFilter } from './history-builder.js';
 import { withSessionHistory } from './inject.js';
@@ -39,6 +38,7 @@ import {
 } from './persistence.js';
 import { copyModule, prepareModule } from './prepare.js';
 import { makeTurn, readJsonFile, SessionState } from './state.js';
+import { beforeStreamedTurn, streamSession } from './stream.js';
 import { extractOutputs, isPlainRecord, recordableInputs, type Turn } from './turn.js';
 
 export type SessionOptions = SessionOptionsOf<Session>;
@@ -191,6 +191,8 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
       module.call(callInputs as never),
     )) as ForwardOutput<M>;
     if (!records) return result;
+    // Under session.stream the turn waits until the consumer takes the prediction (stream.ts).
+    await beforeStreamedTurn(this);
 
     const turn = makeTurn({
       index: this.#nextIndex(state),
@@ -406,7 +408,7 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
     inputs: SessionInputs<M>,
     options: { signal?: AbortSignal | undefined } = {},
   ): AsyncIterable<StreamEvent> {
-    return streamify<SessionInputs<M>>(this as never)(inputs, options);
+    return streamSession(this, inputs, options);
   }
 
   override toString(): string {
