@@ -32,8 +32,10 @@ export function extractBlocks(doc: string, markdown: string): Omit<Block, 'file'
   let heading = '';
   for (let i = 0; i < lines.length; i += 1) {
     const line = lines[i] ?? '';
-    const fence = /^(\s*)(`{3,}|~{3,})\s*([^\s`]*)(.*)$/.exec(line);
-    if (!fence) {
+    // CommonMark: up to 3 spaces of indent; a backtick fence's info string has no backtick
+    // (so inline code such as ```` ```ts ```` at the start of a line is not a fence).
+    const fence = /^( {0,3})(`{3,}|~{3,})\s*([^\s`]*)(.*)$/.exec(line);
+    if (!fence || (fence[2]?.startsWith('`') && fence[4]?.includes('`'))) {
       const title = /^#{1,6}\s+(.*)$/.exec(line);
       if (title) heading = title[1] ?? '';
       continue;

@@ -79,10 +79,15 @@ describe('block extraction', () => {
       '  ```typescript',
       '  const b = 2;',
       '  ```',
+      '```` ```ts ```` is inline code, not a fence',
+      '```ts',
+      'const c = 3;',
+      '```',
     ].join('\n');
     expect(extractBlocks('doc.md', markdown)).toEqual([
       { doc: 'doc.md', line: 6, heading: 'Part', code: 'const a = 1;' },
       { doc: 'doc.md', line: 12, heading: 'Part', code: 'const b = 2;' },
+      { doc: 'doc.md', line: 16, heading: 'Part', code: 'const c = 3;' },
     ]);
   });
 });
