@@ -30,6 +30,8 @@ export interface FileStoreOptions {
 
 const FORMAT = 'dspy-ts/session-store';
 const EXTENSION = '.json';
+// Files read at once by list(): enough to overlap I/O, few enough to stay clear of EMFILE.
+const READ_CONCURRENCY = 32;
 
 // The envelope around the state: the version lives in the file, next to the expiry.
 const envelopeSchema = z.object({
@@ -164,26 +166,64 @@ export class FileStore implements SessionStore {
     });
   }
 
+  /**
+   * The session files of the folder with their ids (from the name, else from the file) and
+   * contents, reading at most READ_CONCURRENCY files at a time. Ids outside `prefix` are not read.
+   */
+  async #scan(prefix: string | undefined): Promise<Array<{ id: string; path: string; result: ReadResult }>> {
+    const names = (await readdir(this.dir)).filter((name) => name.endsWith(EXTENSION));
+    const found: Array<{ id: string; path: string; result: ReadResult }> = [];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < names.length) {
+        const name = names[next++]!;
+        const fromName = idForFileStem(name.slice(0, -EXTENSION.length));
+        if (fromName === undefined) continue;
+        if (fromName !== null && prefix !== undefined && !fromName.startsWith(prefix)) continue;
+        const path = join(this.dir, name);
+        const result = await this.#read(path);
+        if (result.kind === 'missing') continue;
+        // A hashed name tells no id: take it from the file, if the file is readable and is really that id's.
+        let id = fromName;
+        if (id === null) {
+          if (result.kind !== 'ok' || `${fileStemForId(result.envelope.id)}${EXTENSION}` !== name) continue;
+          id = result.envelope.id;
+          if (prefix !== undefined && !id.startsWith(prefix)) continue;
+        }
+        found.push({ id, path, result });
+      }
+    };
+    await Promise.all(Array.from({ length: READ_CONCURRENCY }, worker));
+    return found;
+  }
+
   async list(opts?: ListOptions): Promise<string[]> {
     const prefix = checkListPrefix(opts);
-    const names = await readdir(this.dir);
-    const ids = await Promise.all(
-      names.map(async (name): Promise<string | undefined> => {
-        if (!name.endsWith(EXTENSION)) return undefined;
-        const fromName = idForFileStem(name.slice(0, -EXTENSION.length));
-        if (fromName === undefined) return undefined;
-        if (fromName !== null && prefix !== undefined && !fromName.startsWith(prefix)) return undefined;
-        const result = await this.#read(join(this.dir, name));
-        if (result.kind === 'missing') return undefined;
-        // A corrupt file stays listed (get() then reports it) when its name tells the id.
-        if (result.kind === 'corrupt') return fromName ?? undefined;
-        if (isExpired(result.envelope)) return undefined;
-        const id = fromName ?? result.envelope.id;
-        if (fromName === null && `${fileStemForId(id)}${EXTENSION}` !== name) return undefined;
-        return prefix === undefined || id.startsWith(prefix) ? id : undefined;
-      }),
+    const entries = await this.#scan(prefix);
+    // A corrupt file stays listed (get() then reports it): it exists, and can be deleted.
+    return sortIds(
+      entries.filter(({ result }) => result.kind !== 'ok' || !isExpired(result.envelope)).map((e) => e.id),
     );
-    return sortIds(ids.filter((id): id is string => id !== undefined));
+  }
+
+  /**
+   * Deletes the files of expired sessions (they are already invisible; this frees the disk).
+   * Resolves to the number of files removed. Safe to run while other processes use the folder.
+   */
+  async purgeExpired(): Promise<number> {
+    let removed = 0;
+    for (const { path, result } of await this.#scan(undefined)) {
+      if (result.kind !== 'ok' || !isExpired(result.envelope)) continue;
+      await this.#withLock(path, async () => {
+        // Re-read under the lock: another process may have renewed the session meanwhile.
+        const current = await this.#read(path);
+        if (current.kind === 'ok' && isExpired(current.envelope)) {
+          await unlink(path);
+          removed++;
+        }
+      });
+    }
+    return removed;
   }
 
   async close(): Promise<void> {}

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigurationError, SessionStateError } from '@dspy-ts/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fileStemForId, idForFileStem } from '../../src/stores/file-names.js';
 import { FileStore } from '../../src/stores/file-store.js';
 import type { SessionStore } from '../../src/stores/types.js';
@@ -117,6 +117,17 @@ describe('FileStore', () => {
     await store.put('bob', stateWith('Q2'));
     await writeFile(join(dir, 'alice.json'), await readFile(join(dir, 'bob.json')));
     await expect(store.get('alice')).rejects.toThrow(/belongs to session "bob"/);
+  });
+
+  it('purges the files of expired sessions only', async () => {
+    const fileStore = store as FileStore;
+    await fileStore.put('old', stateWith('Q1'), { ttlMs: 300 });
+    await fileStore.put('kept', stateWith('Q1'));
+    await fileStore.put('later', stateWith('Q1'), { ttlMs: 60_000 });
+    expect(await fileStore.purgeExpired()).toBe(0);
+    await vi.waitFor(async () => expect(await fileStore.get('old')).toBeUndefined(), { timeout: 5_000 });
+    expect(await fileStore.purgeExpired()).toBe(1);
+    expect(readdirSync(dir).sort()).toEqual(['kept.json', 'later.json']);
   });
 
   it('writes the version and expiry next to the state, as plain JSON', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigurationError, SessionStateError } from '@dspy-ts/core';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PostgresStore } from '../../src/stores/postgres-store.js';
 import { describeStoreContract, type StoreHarness } from './contract.js';
 import { stateWith } from './fixtures.js';
@@ -84,6 +84,21 @@ describe.skipIf(!postgres.available)('PostgresStore', () => {
       );
       expect(Number(rows[0].seconds)).toBeGreaterThan(50);
       expect(Number(rows[0].seconds)).toBeLessThanOrEqual(60);
+      await store.close();
+      await admin.query(`DROP TABLE ${table}`);
+    });
+
+    it('purges the rows of expired sessions only', async () => {
+      const table = tableName();
+      const store = new PostgresStore({ connectionString: postgres.current.connectionString, table });
+      await store.put('old', stateWith('Q1'), { ttlMs: 300 });
+      await store.put('kept', stateWith('Q1'));
+      await store.put('later', stateWith('Q1'), { ttlMs: 60_000 });
+      expect(await store.purgeExpired()).toBe(0);
+      await vi.waitFor(async () => expect(await store.get('old')).toBeUndefined(), { timeout: 5_000 });
+      expect(await store.purgeExpired()).toBe(1);
+      const { rows } = await admin.query(`SELECT id FROM ${table} ORDER BY id`);
+      expect(rows.map((row: { id: string }) => row.id)).toEqual(['kept', 'later']);
       await store.close();
       await admin.query(`DROP TABLE ${table}`);
     });
