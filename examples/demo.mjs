@@ -12,6 +12,12 @@ import { DspyError } from '@dspy-ts/core';
 import { connectModel } from './lib/model.mjs';
 import { runSupportDemo } from './lib/support-demo.mjs';
 
+// `pnpm demo | head` closes the pipe early: stop quietly instead of crashing on EPIPE.
+process.stdout.on('error', (error) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 const started = performance.now();
 const outDir = fileURLToPath(new URL('../.demo-output/', import.meta.url));
 
