@@ -283,7 +283,7 @@ export function describeStoreContract(
     }
 
     it('expires sessions after ttlMs: missing from get, list and delete, restarting at version 1', async () => {
-      const ttlMs = 800;
+      const ttlMs = 1500;
       await store.put('short', stateWith('Q1'), { ttlMs });
       await store.put('short', stateWith('Q1', 'Q2'), { expectedVersion: 1, ttlMs });
       await store.put('gone', stateWith('Q1'), { ttlMs });

@@ -121,7 +121,7 @@ describe('FileStore', () => {
 
   it('purges the files of expired sessions only', async () => {
     const fileStore = store as FileStore;
-    await fileStore.put('old', stateWith('Q1'), { ttlMs: 300 });
+    await fileStore.put('old', stateWith('Q1'), { ttlMs: 1500 });
     await fileStore.put('kept', stateWith('Q1'));
     await fileStore.put('later', stateWith('Q1'), { ttlMs: 60_000 });
     expect(await fileStore.purgeExpired()).toBe(0);

@@ -90,7 +90,7 @@ export function describeSessionManagerContract(name: string, makeHarness: () => 
 
     it('applies ttlMs on every save: an idle user starts over', async () => {
       const lm = echoLM();
-      const users = new SessionManager(QA(), { store: harness.open(), ttlMs: 600 });
+      const users = new SessionManager(QA(), { store: harness.open(), ttlMs: 1500 });
       await withLM(lm, () => users.call('alice', { question: 'Q1' }));
       expect((await users.get('alice'))?.turns).toHaveLength(1);
       await vi.waitFor(async () => expect(await users.get('alice')).toBeUndefined(), {

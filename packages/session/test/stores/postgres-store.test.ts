@@ -91,7 +91,7 @@ describe.skipIf(!postgres.available)('PostgresStore', () => {
     it('purges the rows of expired sessions only', async () => {
       const table = tableName();
       const store = new PostgresStore({ connectionString: postgres.current.connectionString, table });
-      await store.put('old', stateWith('Q1'), { ttlMs: 300 });
+      await store.put('old', stateWith('Q1'), { ttlMs: 1500 });
       await store.put('kept', stateWith('Q1'));
       await store.put('later', stateWith('Q1'), { ttlMs: 60_000 });
       expect(await store.purgeExpired()).toBe(0);
