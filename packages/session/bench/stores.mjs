@@ -78,6 +78,9 @@ async function bench(name, open) {
   }
 }
 
+// Warm the JIT on the shared code path (Session, ChatAdapter, validation) before timing any store.
+for (let i = 0; i < 3; i++) await measureOnce(new MemoryStore());
+
 await bench('memory', async () => ({ store: new MemoryStore(), cleanup: async () => {} }));
 await bench('file', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'dspy-ts-bench-'));
