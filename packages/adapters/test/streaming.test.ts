@@ -23,7 +23,7 @@ import {
 import { type OpenAIServer, startOpenAIServer } from '@dspy-ts/core/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ChatAdapter, JSONAdapter, XMLAdapter } from '../src/index.js';
+import { ChatAdapter, JSONAdapter, TemplateAdapter, XMLAdapter } from '../src/index.js';
 
 const SIG = 'question -> answer, notes, score: int, tags: list[str]';
 const sig = signature(SIG) as Signature;
@@ -330,5 +330,18 @@ describe('streaming through the local OpenAI-compatible server', () => {
       'json_object',
     ]);
     expect(prediction.toDict()).toEqual({ answer: 'ok', notes: 'n', score: 2, tags: ['t'] });
+  });
+
+  it('TemplateAdapter does not stream: streamify runs its call and yields only the prediction', async () => {
+    const server = servers.get(3)!;
+    server.script('{"answer": "Paris"}');
+    const adapter = new TemplateAdapter({ messages: [{ role: 'user', content: 'Question: {question}' }] });
+    expect('stream' in adapter).toBe(false);
+    const { deltas, prediction } = await context({ lm: lmFor(server), adapter }, () =>
+      collect(streamify(new Predict('question -> answer'))({ question: 'q' })),
+    );
+    expect(deltas).toEqual([]);
+    expect(prediction.answer).toBe('Paris');
+    expect(server.requests[0]!.body!.stream).toBeUndefined();
   });
 });
