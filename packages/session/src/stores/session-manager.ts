@@ -10,7 +10,7 @@ import {
   VersionConflictError,
 } from '@dspy-ts/core';
 import type { ToExamplesOptions } from '../linearize.js';
-import { Session, type SessionInputs, type SessionOptions } from '../session.js';
+import { type AnyModule, Session, type SessionInputs, type SessionOptions } from '../session.js';
 import { makeTurn, SessionState } from '../state.js';
 import type { Turn } from '../turn.js';
 import type { SessionStore } from './types.js';
@@ -107,7 +107,7 @@ function applyChange(target: SessionState, change: StateChange, maxStoredTurns: 
  * process saved the same user meanwhile) it reloads and appends the turn it already computed: the
  * LM is never called twice, and no turn is lost or duplicated.
  */
-export class SessionManager<M extends Module = Module> {
+export class SessionManager<M extends AnyModule = Module> {
   /** The shared blueprint (program, weights, options); `session.updateModule(...)` hot-swaps it. */
   readonly session: Session<M>;
   readonly store: SessionStore;
