@@ -10,6 +10,7 @@ export {
   InputError,
   MetricError,
   SessionStateError,
+  VersionConflictError,
 } from '@dspy-ts/core';
 export { isHistoryLike } from './history-like.js';
 export { currentSessionHistory as getCurrentHistory } from './inject.js';
@@ -26,4 +27,15 @@ export {
   sessionify,
 } from './session.js';
 export { SessionState, type SessionStateDict, type SessionStateInit, type TurnInit } from './state.js';
+export { FileStore, type FileStoreOptions } from './stores/file-store.js';
+export { type MemoryRecord, MemoryStore, type MemoryStoreOptions } from './stores/memory-store.js';
+export { SessionManager, type SessionManagerOptions } from './stores/session-manager.js';
+export type {
+  ListOptions,
+  PutOptions,
+  SessionStateJSON,
+  SessionStore,
+  SessionTurnJSON,
+  StoredSession,
+} from './stores/types.js';
 export type { Turn } from './turn.js';

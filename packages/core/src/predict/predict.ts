@@ -98,7 +98,8 @@ export class Predict<const S extends SignatureInput = SignatureInput>
       signature: sig,
       demos: callDemos ?? this.demos,
       inputs,
-      signal: signal ?? sink?.signal,
+      // A per-call signal and the stream's own (a consumer's `break`) both cancel the request.
+      signal: signal && sink ? AbortSignal.any([signal, sink.signal]) : (signal ?? sink?.signal),
     };
     let outputs: Record<string, unknown>[] = [];
     if (sink && adapter.stream && lm.stream) {
