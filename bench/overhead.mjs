@@ -61,6 +61,11 @@ export async function run() {
       throw new Error('Predict and session requests differ');
     }
     await server.reset();
+    // A long-running process reaches the LM's history cap (settings.maxHistorySize, 10,000) after
+    // that many calls; from then on every call also drops the oldest entry.
+    const lmAtCap = new core.LM('openai/bench-model', { baseURL: server.url, apiKey: 'bench', cache: false });
+    await lmAtCap.request({ messages: body.messages });
+    lmAtCap.history.push(...Array.from({ length: core.settings.maxHistorySize }, () => lmAtCap.history[0]));
     const variants = {
       raw: async () => {
         const completion = await client.chat.completions.create(body);
@@ -68,6 +73,9 @@ export async function run() {
       },
       lm: async () => {
         await lm.request({ messages: body.messages });
+      },
+      lmAtCap: async () => {
+        await lmAtCap.request({ messages: body.messages });
       },
       predict: async () => check(await predict.call(predictInputs)),
       full: async () => {
@@ -111,6 +119,14 @@ export async function run() {
         value: describe(r.lm),
         baseline,
         ratio: r.lm.ratio,
+        data,
+      }),
+      row({
+        bench: 'overhead',
+        figure: `LM.request alone with lm.history at its ${core.settings.maxHistorySize.toLocaleString('en-US')}-entry cap (after that many calls) vs raw SDK`,
+        value: describe(r.lmAtCap),
+        baseline,
+        ratio: r.lmAtCap.ratio,
         data,
       }),
     );

@@ -1,7 +1,7 @@
 // CPU profile of the per-call path (not part of `pnpm bench`): profiles only the steady-state loop
 // (after warm-up, through node:inspector, the same sampler as `node --cpu-prof`) and prints the
 // top self-time functions, all code and dspy-ts code only. Writes bench/results/<mode>.cpuprofile.
-//   node bench/profile.mjs [inprocess|http|raw] [calls]
+//   node bench/profile.mjs [inprocess|http|lm|raw] [calls]   (http: full stack; lm: LM.request alone)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session as Inspector } from 'node:inspector/promises';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ const { core, QA } = await framework();
 const sessionPkg = await sessionPackage();
 let server;
 let call;
-if (mode === 'raw') {
+if (mode === 'raw' || mode === 'lm') {
   const { default: OpenAI } = await dep('core', 'openai');
   server = await startServerProcess({ reply: 'paris' });
   const lm = new core.LM('openai/bench-model', { baseURL: server.url, apiKey: 'bench', cache: false });
@@ -26,7 +26,10 @@ if (mode === 'raw') {
   await new core.Predict(QA).call({ question: QUESTION });
   const body = (await server.requests()).at(-1).body;
   const client = new OpenAI({ baseURL: server.url, apiKey: 'bench', maxRetries: 0 });
-  call = () => client.chat.completions.create(body);
+  call =
+    mode === 'raw'
+      ? () => client.chat.completions.create(body)
+      : () => lm.request({ messages: body.messages });
 } else {
   if (mode === 'http') {
     server = await startServerProcess({ reply: 'paris' });
