@@ -180,10 +180,26 @@ export class BootstrapFewShot extends Optimizer {
     let stopped = this.maxBootstrappedDemos <= 0 || total === 0;
     let failure: { error: unknown } | undefined;
     const queue = new PQueue({ concurrency: this.concurrency });
+    // Example i starts only once i < committed + concurrency: finished-but-uncommitted examples must
+    // not let the pool run ahead, or a stop could come after more than `concurrency - 1` extra examples.
+    const windowWaiters = new Map<number, () => void>();
+    const openWindow = () => {
+      for (const [index, resolve] of windowWaiters) {
+        if (stopped || index < committed + this.concurrency) {
+          windowWaiters.delete(index);
+          resolve();
+        }
+      }
+    };
+    const waitForWindow = (index: number) =>
+      stopped || index < committed + this.concurrency
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => windowWaiters.set(index, resolve));
     const stop = (error?: { error: unknown }) => {
       failure ??= error;
       stopped = true;
       queue.clear();
+      openWindow();
     };
 
     // Commits finished examples strictly in trainset order, exactly as DSPy's sequential loop.
@@ -219,10 +235,12 @@ export class BootstrapFewShot extends Optimizer {
     if (!stopped) {
       for (const [index, example] of trainset.entries()) {
         void queue.add(async () => {
+          await waitForWindow(index);
           if (stopped) return;
           try {
             outcomes[index] = await this.#runExample(teacher, example, () => stopped);
             commit();
+            openWindow();
           } catch (error) {
             stop({ error });
           }

@@ -57,6 +57,23 @@ describe('BootstrapFewShot concurrency', () => {
     );
   });
 
+  it('never starts an example `concurrency` or more past the first uncommitted one', async () => {
+    // Example 0 is slow and every other example is instant: without a window, the pool would race
+    // ahead through the trainset while example 0 (which alone reaches maxBootstrappedDemos) runs.
+    const lm = new SlowLM(
+      qaLM(() => undefined),
+      (request) => (indexOf(fieldOf(request, 'question')) === 0 ? 40 : 0),
+    );
+    await context({ lm, logger: recordingLogger() }, () =>
+      new BootstrapFewShot({ metric: exactMatch, maxBootstrappedDemos: 1, concurrency: 4 }).compile(
+        new Predict('question -> answer'),
+        { trainset: qaSet(24) },
+      ),
+    );
+    const started = new Set(lm.requests.map((request) => indexOf(fieldOf(request, 'question'))));
+    expect([...started].sort((a, b) => a - b)).toEqual([0, 1, 2, 3]);
+  });
+
   it('waits for in-flight examples before returning', async () => {
     const { lm } = await compile({ concurrency: 8, maxBootstrappedDemos: 1 });
     expect(lm.inFlight).toBe(0);
