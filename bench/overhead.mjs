@@ -153,13 +153,18 @@ export async function run() {
   };
   const names = Object.keys(variants);
   const samples = Object.fromEntries(names.map((name) => [name, []]));
+  const roundP50s = Object.fromEntries(names.map((name) => [name, []]));
   const measure = async (name, count, keep) => {
     const fn = variants[name];
+    const round = [];
     for (let i = 0; i < count; i++) {
       const start = now();
       await fn();
-      const elapsed = now() - start;
-      if (keep) samples[name].push(elapsed * 1000);
+      round.push((now() - start) * 1000);
+    }
+    if (keep) {
+      samples[name].push(...round);
+      roundP50s[name].push(median(round));
     }
     // DummyLM keeps every request it saw; drop them so memory stays flat.
     dummy.requests.length = 0;
@@ -171,17 +176,24 @@ export async function run() {
   }
   for (const name of names) {
     const p50 = median(samples[name]);
+    // The quietest round shows what the code costs when no other process takes the core.
+    const best = Math.min(...roundP50s[name]);
     const isTarget = name === names.at(-1);
     rows.push(
       row({
         bench: 'overhead',
-        figure: `in-process µs/call p50, DummyLM, question -> answer: ${name}`,
-        value: fmtUs(p50),
-        baseline: isTarget ? 'Ax 24: 80-150 µs (reference, not this run)' : '',
+        figure: `in-process µs/call p50 (all ${samples[name].length} calls; best 500-call round), DummyLM, question -> answer: ${name}`,
+        value: `${fmtUs(p50)} (best round ${fmtUs(best)})`,
+        baseline: isTarget ? 'target 25 µs; Ax 24: 80-150 µs (reference, not this run)' : '',
         ratio: isTarget ? p50 / 25 : null,
         target: isTarget ? '< 25 µs' : '',
         pass: isTarget ? p50 < 25 : null,
-        data: { p50Us: p50, p90Us: quantile(samples[name], 0.9), calls: samples[name].length },
+        data: {
+          p50Us: p50,
+          bestRoundP50Us: best,
+          p90Us: quantile(samples[name], 0.9),
+          calls: samples[name].length,
+        },
       }),
     );
   }
