@@ -125,6 +125,14 @@ export function mapError(thrown: unknown, context: ErrorContext, state: AttemptS
       retryAfterMs: retryAfterMs(thrown.headers),
     };
     if (thrown.status === undefined) {
+      // An error event inside a stream has no HTTP status; a server_error there is transient like a 5xx.
+      const type = (thrown.error as { type?: unknown } | undefined)?.type;
+      if (type === 'server_error') {
+        return {
+          error: new LMServerError(`The provider reported a server error${attempts}: ${text}`, details),
+          retryable: true,
+        };
+      }
       return {
         error: new LMUnexpectedError(`The provider returned an error${attempts}: ${text}`, details),
         retryable: false,

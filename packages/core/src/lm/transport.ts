@@ -118,6 +118,13 @@ class AttemptControl {
  * per-attempt timeouts, the concurrency queue and error mapping. Holds the API key; nothing it
  * throws contains it.
  */
+/** True when a raw stream chunk carries completion text for some choice. */
+const hasText = (chunk: unknown): boolean =>
+  Array.isArray((chunk as { choices?: unknown }).choices) &&
+  (chunk as { choices: { delta?: { content?: unknown } }[] }).choices.some(
+    (choice) => typeof choice?.delta?.content === 'string' && choice.delta.content.length > 0,
+  );
+
 export class ChatTransport {
   readonly #options: TransportOptions;
   #client: OpenAI | undefined;
@@ -178,9 +185,17 @@ export class ChatTransport {
             },
           );
           const iterator = sdkStream[Symbol.asyncIterator]();
-          const first = await iterator.next();
+          // Read up to the first chunk with text (servers often open with a role-only chunk): until
+          // then nothing was handed out, so a failure is still retried.
+          const opening: IteratorResult<unknown>[] = [];
+          let next = await iterator.next();
+          opening.push(next);
+          while (!next.done && !hasText(next.value)) {
+            next = await iterator.next();
+            opening.push(next);
+          }
           if (control.state.timedOut || control.state.aborted) throw signal?.reason;
-          return { iterator, first, control, release };
+          return { iterator, opening, control, release };
         } catch (thrown) {
           control.dispose(true);
           release();
@@ -206,7 +221,8 @@ export class ChatTransport {
       }
     };
     try {
-      let result = opened.first;
+      const opening = opened.opening;
+      let result = opening.shift()!;
       while (!result.done) {
         const chunk = ChunkBody.safeParse(result.value);
         if (!chunk.success) throw new AttemptError(this.#malformed(chunk.error.message, 1));
@@ -224,7 +240,7 @@ export class ChatTransport {
         }
         stopIfCancelled();
         control.restart();
-        result = await iterator.next();
+        result = opening.shift() ?? (await iterator.next());
       }
       stopIfCancelled();
       done = true;

@@ -74,6 +74,15 @@ describe('LM.stream', () => {
     expect(h.server.requestCount).toBe(2);
   });
 
+  it('retries a failure after the role chunk but before any text', async () => {
+    h.server.fail({ midStreamError: true, afterChunks: 1 });
+    const lm = h.lm({ cache: false });
+    const chunks: string[] = [];
+    for await (const chunk of lm.stream({ messages: user('hi') })) chunks.push(chunk.text);
+    expect(chunks.join('')).toBe(TEXT);
+    expect(h.server.requestCount).toBe(2);
+  });
+
   it('does not retry a failure after the first chunk and surfaces it as an LMError', async () => {
     h.server.fail({ midStreamError: true, afterChunks: 3 });
     const lm = h.lm();
@@ -122,11 +131,11 @@ describe('LM.stream idle timeout', () => {
     expect(error).toBeInstanceOf(LMTimeoutError);
   });
 
-  it('does not retry a timeout after the first chunk', async () => {
+  it('retries a timeout that comes before the first text (only a role chunk was read)', async () => {
     const lm = h.lm({ cache: false, timeoutMs: 200, numRetries: 2 });
     const error = await rejection(drain(lm, { messages: user('hi') }));
     expect(error).toBeInstanceOf(LMTimeoutError);
-    expect(h.server.requestCount).toBe(1);
+    expect(h.server.requestCount).toBe(3);
   });
 
   it('does not count the time the consumer spends between chunks', async () => {
