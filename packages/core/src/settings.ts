@@ -23,7 +23,7 @@ export interface Callback {
 export interface Settings {
   lm: LanguageModel | undefined;
   adapter: Adapter | undefined;
-  /** Where Predict appends trace entries; `null` disables tracing. */
+  /** Where Predict appends trace entries; `null` (the default) disables tracing. */
   trace: TraceEntry[] | null;
   callbacks: Callback[];
   trackUsage: boolean;
@@ -44,7 +44,10 @@ const consoleLogger: Logger = {
 const globalSettings: Settings = {
   lm: undefined,
   adapter: undefined,
-  trace: [],
+  // TS rule: tracing is off unless a context opens a list (optimizers do: context({ trace: [] })).
+  // DSPy's default is a process-wide list that keeps the last 10,000 calls' inputs and predictions
+  // alive in a long-running server; set configure({ trace: [] }) for that behavior.
+  trace: null,
   callbacks: [],
   trackUsage: false,
   disableHistory: false,
