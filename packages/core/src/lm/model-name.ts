@@ -10,9 +10,18 @@ export function splitModel(model: string): { provider: string; name: string } {
 
 const REASONING_MODEL = /^(?:o[1345](?:-(?:mini|nano|pro))?(?:-\d{4}-\d{2}-\d{2})?|gpt-5(?!-chat)(?:-.*)?)$/;
 
+const reasoningByModel = new Map<string, boolean>();
+
 /** OpenAI reasoning models (o1/o3/o4/o5, gpt-5 but not gpt-5-chat), matched on the part after the last `/`. */
-export const isReasoningModel = (model: string): boolean =>
-  REASONING_MODEL.test((model.split('/').pop() ?? '').toLowerCase());
+export const isReasoningModel = (model: string): boolean => {
+  // Asked on every request: memoized (a process uses a handful of model names).
+  let known = reasoningByModel.get(model);
+  if (known === undefined) {
+    known = REASONING_MODEL.test((model.split('/').pop() ?? '').toLowerCase());
+    if (reasoningByModel.size < 1000) reasoningByModel.set(model, known);
+  }
+  return known;
+};
 
 /** DSPy's construction check for reasoning models (CORE 7.1). */
 export function checkReasoningModel(
