@@ -69,10 +69,9 @@ describe('startOpenAIServer', () => {
     server = await startOpenAIServer({ maxCapturedRequests: 2 });
     for (const content of ['a', 'b', 'c']) await post({ model: 'm', messages: [{ role: 'user', content }] });
     expect(server.requestCount).toBe(3);
-    expect(server.requests.map((r) => (r.body?.messages as Array<{ content: string }>)[0]?.content)).toEqual([
-      'b',
-      'c',
-    ]);
+    expect(
+      server.requests.map((r) => (r.body?.messages as Array<{ content: string }> | undefined)?.[0]?.content),
+    ).toEqual(['b', 'c']);
     expect(server.requests[0]?.headers.authorization).toBe('Bearer sk-captured');
   });
 
