@@ -15,6 +15,16 @@ export {
 export { isHistoryLike } from './history-like.js';
 export { currentSessionHistory as getCurrentHistory } from './inject.js';
 export type { Metric, ToExamplesOptions } from './linearize.js';
+export {
+  type ChildConfig,
+  getChildL1Ledger,
+  getExecutionTrace,
+  getNodeMemory,
+  getOuterHistory,
+  type WithMemoryOptions,
+  withMemory,
+} from './memory.js';
+export type { Isolation, Lifespan } from './memory-context.js';
 export type { CopyMode, FieldList, HistoryPolicy, LockMode, OnMetricError } from './options.js';
 export type { SavedSessionState } from './persistence.js';
 export {

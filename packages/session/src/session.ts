@@ -21,6 +21,7 @@ import {
   type ToExamplesOptions,
 } from './linearize.js';
 import { FifoLock, holdsLock, whileHolding } from './lock.js';
+import { currentFrame, finalizeNodes, nodeConfig, treeChildren, withFrame } from './memory-context.js';
 import {
   describeValue,
   type OnTurnOf,
@@ -66,6 +67,9 @@ const typeName = (value: unknown): string => {
   return typeof name === 'string' && name ? name : 'object';
 };
 
+/** The active state of a session (for the withMemory projection helpers; not exported publicly). */
+export let activeStateOf: (session: Session) => SessionState;
+
 const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
@@ -81,6 +85,10 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
   #filter: MessageFilter;
   #defaultState: SessionState;
   #lock = new FifoLock();
+
+  static {
+    activeStateOf = (session) => session.#activeState();
+  }
 
   constructor(module: M, options: SessionOptions = {}) {
     super();
@@ -120,9 +128,49 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
     return this.#options.historyField;
   }
 
-  /** The state calls act on: one bound with `useState` in this async scope, else the default. */
+  /** The dotted path of this session in a withMemory tree (`'root'` for its root, `''` outside any tree). */
+  get sessionPath(): string {
+    return nodeConfig(this).sessionPath;
+  }
+
+  /**
+   * The state calls act on (SESSION.md 12.3): one bound to this session with `useState`; else, for
+   * a child of a bound withMemory root in the current call, the root state's node state; else the
+   * default state.
+   */
   #activeState(): SessionState {
-    return bindings.getStore()?.get(this) ?? this.#defaultState;
+    const bound = bindings.getStore();
+    const own = bound?.get(this);
+    if (own) return own;
+    const root = currentFrame()?.root;
+    const rootState = root === undefined || root === this ? undefined : bound?.get(root);
+    const path = nodeConfig(this).sessionPath;
+    if (rootState && path !== '' && path !== 'root') return this.#nodeStateIn(rootState, path);
+    return this.#defaultState;
+  }
+
+  /** `rootState.nodeStates[path]`, created on demand with this session's default seed and memory. */
+  #nodeStateIn(rootState: SessionState, path: string): SessionState {
+    let state = rootState.nodeStates[path];
+    if (!state) {
+      state = new SessionState({
+        initialHistory: this.#defaultState.initialHistory,
+        l2Memory: this.#defaultState.l2Memory,
+      });
+      rootState.nodeStates[path] = state;
+    }
+    return state;
+  }
+
+  /** Macro-turn finalization after a root call: the root and every registered child (SESSION.md 12.4). */
+  async #finalize(rootState: SessionState): Promise<void> {
+    const bound = bindings.getStore()?.get(this);
+    const nodes: [Session, SessionState][] = [[this, rootState]];
+    for (const [path, child] of treeChildren(this)) {
+      if (!(child instanceof Session)) continue;
+      nodes.push([child, bound ? child.#nodeStateIn(bound, path) : child.#defaultState]);
+    }
+    await finalizeNodes(nodes);
   }
 
   #historyOf(state: SessionState): History {
@@ -170,13 +218,21 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
       throw new InputError(`Expected ${field} to be History, got ${typeName(explicit)}.`);
     }
 
+    const frame = currentFrame();
+    const node = nodeConfig(this);
     const state = this.#activeState();
     let runHistory: History;
-    let records = true;
-    if (explicit === undefined) runHistory = this.#historyOf(state);
+    let records = node.lifespan !== 'stateless';
+    let passThrough = false;
+    if (explicit === undefined && frame && node.isolation === 'shared') {
+      // A shared child runs with the outermost call's history and never records.
+      runHistory = frame.outerHistory;
+      records = false;
+    } else if (explicit === undefined) runHistory = this.#historyOf(state);
     else if (options.historyPolicy === 'override') {
       runHistory = explicit;
       records = false;
+      passThrough = true;
     } else if (options.historyPolicy === 'use_if_provided') runHistory = explicit;
     else {
       // replace_session: the new seed and the cleared turns persist even if the module throws.
@@ -185,10 +241,33 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
       runHistory = this.#historyOf(state);
     }
 
+    try {
+      return await this.#invoke(rest, state, runHistory, records, frame);
+    } finally {
+      if (!frame && !passThrough) await this.#finalize(state);
+    }
+  }
+
+  async #invoke(
+    rest: Record<string, unknown>,
+    state: SessionState,
+    runHistory: History,
+    records: boolean,
+    frame: ReturnType<typeof currentFrame>,
+  ): Promise<ForwardOutput<M>> {
+    const options = this.#options;
+    const field = options.historyField;
     const module = this.module;
     const callInputs = { ...rest, [field]: runHistory };
-    const result = (await withSessionHistory(runHistory, () =>
-      module.call(callInputs as never),
+    const published = {
+      root: frame?.root ?? this,
+      stack: [...(frame?.stack ?? []), this],
+      currentHistory: runHistory,
+      outerHistory: frame?.outerHistory ?? runHistory,
+      nodeMemory: state.l2Memory,
+    };
+    const result = (await withFrame(published, () =>
+      withSessionHistory(runHistory, () => module.call(callInputs as never)),
     )) as ForwardOutput<M>;
     if (!records) return result;
     // Under session.stream the turn waits until the consumer takes the prediction (stream.ts).

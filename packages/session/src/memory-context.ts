@@ -1,0 +1,148 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { type History, type Module, settings } from '@dspy-ts/core';
+import type { SessionState } from './state.js';
+import type { Turn } from './turn.js';
+
+/** How a child session relates to the root's history (SESSION.md 12.4). */
+export type Isolation = 'isolated' | 'shared';
+/** What happens to a session's turns at the end of each root call (macro turn). */
+export type Lifespan = 'persistent' | 'episodic' | 'stateless';
+
+/** A session's place in a withMemory tree. Kept outside the Session so nothing leaks into `namedPredictors()`. */
+export interface NodeConfig {
+  readonly sessionPath: string;
+  readonly isolation: Isolation;
+  readonly lifespan: Lifespan;
+  readonly consolidator: Module | undefined;
+}
+
+const DEFAULT_NODE: NodeConfig = Object.freeze({
+  sessionPath: '',
+  isolation: 'isolated',
+  lifespan: 'persistent',
+  consolidator: undefined,
+});
+
+const configs = new WeakMap<object, NodeConfig>();
+const trees = new WeakMap<object, Map<string, object>>();
+
+export const nodeConfig = (session: object): NodeConfig => configs.get(session) ?? DEFAULT_NODE;
+
+export function setNodeConfig(session: object, patch: Partial<NodeConfig>): void {
+  configs.set(session, Object.freeze({ ...nodeConfig(session), ...patch }));
+}
+
+/** The registered children (path -> Session) of a withMemory root; empty for any other session. */
+export const treeChildren = (root: object): ReadonlyMap<string, object> => trees.get(root) ?? new Map();
+
+export function setTreeChildren(root: object, children: Map<string, object>): void {
+  trees.set(root, children);
+}
+
+/** What one session call publishes for the length of its module invocation. */
+export interface CallFrame {
+  readonly root: object;
+  readonly stack: readonly object[];
+  readonly currentHistory: History;
+  readonly outerHistory: History;
+  readonly nodeMemory: string;
+}
+
+const frames = new AsyncLocalStorage<CallFrame>();
+
+/** The innermost session call in progress in this async scope, or undefined. */
+export const currentFrame = (): CallFrame | undefined => frames.getStore();
+
+export const withFrame = <T>(frame: CallFrame, fn: () => T): T => frames.run(frame, fn);
+
+/** `json.dumps(value)` as Python writes it by default, with non-ASCII kept (ensure_ascii=False). */
+export function compactJson(value: unknown, seen: Set<object> = new Set()): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'number') {
+    if (Number.isNaN(value)) return 'NaN';
+    if (!Number.isFinite(value)) return value > 0 ? 'Infinity' : '-Infinity';
+    return String(value);
+  }
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return String(value);
+  if (typeof value !== 'object') return JSON.stringify(String(value));
+  if (seen.has(value)) return JSON.stringify(String(value));
+  seen.add(value);
+  try {
+    if (Array.isArray(value)) return `[${value.map((v) => compactJson(v, seen)).join(', ')}]`;
+    const proto = Object.getPrototypeOf(value) as unknown;
+    const messages = (value as { messages?: unknown }).messages;
+    if (proto !== Object.prototype && proto !== null) {
+      if (value.constructor?.name === 'History' && Array.isArray(messages)) {
+        return `{"messages": ${compactJson(messages, seen)}}`;
+      }
+      return JSON.stringify(String(value));
+    }
+    const body = Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${compactJson(v, seen)}`);
+    return `{${body.join(', ')}}`;
+  } finally {
+    seen.delete(value);
+  }
+}
+
+/** The episode transcript (also `getChildL1Ledger`): three lines per turn, '' for no turns. */
+export function transcript(turns: readonly Turn[]): string {
+  const lines: string[] = [];
+  for (const turn of turns) {
+    lines.push(
+      `- turn: ${turn.index}`,
+      `  inputs: ${compactJson(turn.inputs)}`,
+      `  outputs: ${compactJson(turn.outputs)}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+const MEMORY_KEYS = ['updated_memory', 'memory', 'l2_memory', 'output'] as const;
+
+function memoryText(result: unknown): string {
+  if (result !== null && typeof result === 'object') {
+    const get = (key: string): unknown => {
+      const getter = (result as { get?: unknown }).get;
+      if (typeof getter === 'function') return (getter as (k: string) => unknown).call(result, key);
+      return (result as Record<string, unknown>)[key];
+    };
+    for (const key of MEMORY_KEYS) {
+      const value = get(key);
+      if (value !== undefined && value !== null) return String(value);
+    }
+    const keys =
+      typeof (result as { keys?: unknown }).keys === 'function'
+        ? [...(result as { keys(): Iterable<string> }).keys()]
+        : Object.keys(result);
+    if (keys.length > 0) return String(get(keys[0]!));
+  }
+  return String(result);
+}
+
+/**
+ * Macro-turn finalization (SESSION.md 12.4): episodic sessions consolidate their turns into
+ * `l2Memory` and clear them; stateless sessions clear them; persistent ones are left alone.
+ */
+export async function finalizeNodes(nodes: readonly (readonly [object, SessionState])[]): Promise<void> {
+  for (const [session, state] of nodes) {
+    const { lifespan, consolidator, sessionPath } = nodeConfig(session);
+    if (lifespan === 'persistent') continue;
+    if (lifespan === 'episodic' && consolidator && state.turns.length > 0) {
+      try {
+        const result = await consolidator.call({
+          past_memory: state.l2Memory,
+          episode_transcript: transcript(state.turns),
+        } as never);
+        state.l2Memory = memoryText(result);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        settings.logger.warn(
+          `consolidator error on session '${sessionPath}' (${consolidator.constructor.name}): ${message}`,
+        );
+      }
+    }
+    state.turns.splice(0);
+  }
+}
