@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { type History, type Module, settings } from '@dspy-ts/core';
+import { History, Module, settings } from '@dspy-ts/core';
 import type { SessionState } from './state.js';
 import type { Turn } from './turn.js';
 
@@ -39,6 +39,30 @@ export function setTreeChildren(root: object, children: Map<string, object>): vo
   trees.set(root, children);
 }
 
+/** The configured sessions below `module` (public properties, into Modules and Sessions' `.module`), by path. */
+function collectTree(module: object): Map<string, object> {
+  const found = new Map<string, object>();
+  const seen = new Set<object>([module]);
+  const visit = (owner: object) => {
+    for (const [key, value] of Object.entries(owner)) {
+      if (key.startsWith('_') || !(value instanceof Module) || seen.has(value)) continue;
+      seen.add(value);
+      const path = configs.get(value)?.sessionPath;
+      if (path && path !== 'root') found.set(path, value);
+      visit(value);
+    }
+  };
+  visit(module);
+  return found;
+}
+
+/** Carries a session's tree role to its fork (children of a deep copy are found again by path). */
+export function copyTreeRole(from: object, to: object, module: object): void {
+  const config = configs.get(from);
+  if (config) configs.set(to, config);
+  if (trees.has(from)) trees.set(to, collectTree(module));
+}
+
 /** What one session call publishes for the length of its module invocation. */
 export interface CallFrame {
   readonly root: object;
@@ -74,7 +98,7 @@ export function compactJson(value: unknown, seen: Set<object> = new Set()): stri
     const proto = Object.getPrototypeOf(value) as unknown;
     const messages = (value as { messages?: unknown }).messages;
     if (proto !== Object.prototype && proto !== null) {
-      if (value.constructor?.name === 'History' && Array.isArray(messages)) {
+      if (value instanceof History && Array.isArray(messages)) {
         return `{"messages": ${compactJson(messages, seen)}}`;
       }
       return JSON.stringify(String(value));

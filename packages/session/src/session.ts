@@ -21,7 +21,14 @@ import {
   type ToExamplesOptions,
 } from './linearize.js';
 import { FifoLock, holdsLock, whileHolding } from './lock.js';
-import { currentFrame, finalizeNodes, nodeConfig, treeChildren, withFrame } from './memory-context.js';
+import {
+  copyTreeRole,
+  currentFrame,
+  finalizeNodes,
+  nodeConfig,
+  treeChildren,
+  withFrame,
+} from './memory-context.js';
 import {
   describeValue,
   type OnTurnOf,
@@ -366,6 +373,7 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
   fork(): Session<M> {
     const copy = new Session<M>(this.module, toSessionOptions(this.#options));
     copy.#defaultState = this.#activeState().fork();
+    copyTreeRole(this, copy, copy.module);
     return copy;
   }
 

@@ -269,4 +269,21 @@ describe('withMemory (SESSION.md 12.4)', () => {
     await expect(root.call({ question: 'Q1' })).rejects.toThrow('boom');
     expect(root.length).toBe(0);
   });
+
+  it('a fork of a withMemory root keeps the tree (deep copy included)', async () => {
+    const root = withMemory(new Agent(), {
+      copyMode: 'deep',
+      childConfigs: { worker: { lifespan: 'stateless' } },
+    });
+    const fork = root.fork();
+    const worker = workerOf(fork);
+    expect(worker).toBeInstanceOf(Session);
+    expect(worker).not.toBe(workerOf(root));
+    expect([fork.sessionPath, worker.sessionPath]).toEqual(['root', 'worker']);
+    const { lm } = recordingLM();
+    const state = fork.newState();
+    await context({ lm }, () => fork.useState(state, () => fork.call({ question: 'Q1' })));
+    expect(state.length).toBe(1);
+    expect(state.nodeStates.worker!.length).toBe(0);
+  });
 });
