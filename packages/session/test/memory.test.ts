@@ -207,11 +207,11 @@ describe('withMemory (SESSION.md 12.4)', () => {
     const { lm } = recordingLM();
     const root = withMemory(new Probe());
     const state = root.newState({ l2Memory: 'remembered' });
-    await context({ lm }, () => root.useState(state, () => root.call({ question: 'Q1' })));
+    await context({ lm }, () => root.useState(state, () => root.call({ question: 'Q1 café' })));
     const [first] = seen;
     expect(first!.outer).toBeInstanceOf(History);
     expect(first!.before).toBe('');
-    expect(first!.after).toBe('- turn: 0\n  inputs: {"question": "Q1"}\n  outputs: {"answer": "A0"}');
+    expect(first!.after).toBe('- turn: 0\n  inputs: {"question": "Q1 café"}\n  outputs: {"answer": "A0"}');
     expect(first!.trace).toBe('root: turns=0 l2_chars=10\nworker: turns=1 l2_chars=0\nactive_stack=root');
     expect(first!.memory).toBe('remembered');
     expect(getExecutionTrace()).toBe('');
