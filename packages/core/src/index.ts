@@ -39,6 +39,7 @@ export type {
   Usage,
 } from './lm/types.js';
 export { isLanguageModel } from './lm/types.js';
+export { isTrackingUsage, recordLmUsage, trackUsage, type UsageByModel } from './lm/usage-tracker.js';
 export { ChainOfThought, type ChainOfThoughtOptions } from './predict/chain-of-thought.js';
 export { type AnyPredict, Predict } from './predict/predict.js';
 export { currentStreamSink, type StreamSink, withStreamSink } from './predict/stream-sink.js';

@@ -1,6 +1,7 @@
 import { ConfigurationError } from '../errors.js';
 import { currentAdapter, settings } from '../settings.js';
 import type { LanguageModel, LMHistoryEntry, LMRequest, LMResponse, LMStreamChunk } from './types.js';
+import { recordLmUsage } from './usage-tracker.js';
 
 export type DummyAnswer = Readonly<Record<string, unknown>>;
 /** A rule: gets the request, returns the answer values (or undefined to fall through). */
@@ -63,7 +64,9 @@ export class DummyLM implements LanguageModel {
       });
       if (this.history.length > settings.maxHistorySize) this.history.shift();
     }
-    return { outputs, usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 } };
+    const usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+    recordLmUsage(this.model, usage);
+    return { outputs, usage };
   }
 
   #answerFor(request: LMRequest): DummyAnswer | string {

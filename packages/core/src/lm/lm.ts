@@ -17,6 +17,7 @@ import type {
   Usage,
 } from './types.js';
 import { addUsage } from './usage.js';
+import { recordLmUsage } from './usage-tracker.js';
 
 export interface LMOptions {
   /** Default: `process.env.OPENAI_API_KEY`. Never written to history, errors, logs or state. */
@@ -327,6 +328,7 @@ export class LM implements LanguageModel {
       );
     }
     if (completion.usage) addUsage(this.usage, completion.usage);
+    recordLmUsage(this.model, completion.usage);
     this.#record(call, completion.outputs, completion.usage, false);
     await call.cache?.set(call.key, { outputs: completion.outputs });
     return { outputs: completion.outputs, usage: completion.usage, cacheHit: false };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigurationError, DspyError } from '../errors.js';
 import type { LanguageModel, LMHistoryEntry } from '../lm/types.js';
+import { isTrackingUsage, trackUsage } from '../lm/usage-tracker.js';
 import { type Callback, settings } from '../settings.js';
 import { loadProgram, saveProgram } from './program-file.js';
 
@@ -54,7 +55,10 @@ export abstract class Module<In = Record<string, unknown>, Out = unknown> {
   /** Runs the callbacks around `forward`. Typed from the subclass's own `forward`. */
   async call<T extends Module<In, Out>>(this: T, inputs: ForwardInput<T>): Promise<ForwardOutput<T>> {
     const active = [...settings.callbacks, ...this.callbacks];
-    const forward = () => this.forward(inputs as In) as Promise<ForwardOutput<T>>;
+    const forward = () =>
+      settings.trackUsage && !isTrackingUsage()
+        ? withUsage(() => this.forward(inputs as In) as Promise<ForwardOutput<T>>)
+        : (this.forward(inputs as In) as Promise<ForwardOutput<T>>);
     if (active.length === 0) return forward();
     const callId = randomUUID().replaceAll('-', '');
     const safely = (fn: () => void) => {
@@ -233,6 +237,14 @@ export abstract class Module<In = Record<string, unknown>, Out = unknown> {
     await loadProgram(this, path, { ...options, warn: (message) => settings.logger.warn(message) });
     return this;
   }
+}
+
+/** A top-level call under `trackUsage`: sums every LM's usage and attaches it to the Prediction. */
+async function withUsage<R>(run: () => Promise<R>): Promise<R> {
+  const { result, usage } = await trackUsage(run);
+  const target = result as { setLmUsage?: (usage: Record<string, unknown>) => void } | null;
+  if (typeof target?.setLmUsage === 'function') target.setLmUsage(usage);
+  return result;
 }
 
 const isCloneable = (value: unknown): value is object =>
