@@ -113,11 +113,6 @@ class AttemptControl {
   }
 }
 
-/**
- * The HTTP side of `LM`: the openai SDK client (its own retries off), our retries with backoff,
- * per-attempt timeouts, the concurrency queue and error mapping. Holds the API key; nothing it
- * throws contains it.
- */
 /** True when a raw stream chunk carries completion text for some choice. */
 const hasText = (chunk: unknown): boolean =>
   Array.isArray((chunk as { choices?: unknown }).choices) &&
@@ -125,6 +120,11 @@ const hasText = (chunk: unknown): boolean =>
     (choice) => typeof choice?.delta?.content === 'string' && choice.delta.content.length > 0,
   );
 
+/**
+ * The HTTP side of `LM`: the openai SDK client (its own retries off), our retries with backoff,
+ * per-attempt timeouts, the concurrency queue and error mapping. Holds the API key; nothing it
+ * throws contains it.
+ */
 export class ChatTransport {
   readonly #options: TransportOptions;
   #client: OpenAI | undefined;
