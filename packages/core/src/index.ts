@@ -78,7 +78,6 @@ export {
   configure,
   context,
   currentAdapter,
-  currentAmbientInputs,
   type Logger,
   registerDefaultAdapter,
   resolveAdapter,
@@ -86,7 +85,6 @@ export {
   settings,
   type TraceEntry,
   withActiveAdapter,
-  withAmbientInputs,
 } from './settings.js';
 export {
   type Field,

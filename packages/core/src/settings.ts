@@ -136,18 +136,3 @@ export const withActiveAdapter = <T>(adapter: Adapter, fn: () => T): T => active
 
 /** The adapter formatting the current LM call, if any. */
 export const currentAdapter = (): Adapter | undefined => activeAdapter.getStore();
-
-const ambientInputs = new AsyncLocalStorage<Readonly<Record<string, unknown>>>();
-
-/**
- * Inside `fn`, any predictor call that omits one of these input fields (and declares it) receives
- * the value given here. Sessions use it to hand the history to nested predictors.
- */
-export function withAmbientInputs<T>(values: Readonly<Record<string, unknown>>, fn: () => T): T {
-  const parent = ambientInputs.getStore();
-  return ambientInputs.run(parent ? { ...parent, ...values } : values, fn);
-}
-
-/** The ambient input values of the current async scope, if any. */
-export const currentAmbientInputs = (): Readonly<Record<string, unknown>> | undefined =>
-  ambientInputs.getStore();

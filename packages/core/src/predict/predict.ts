@@ -4,7 +4,7 @@ import { isLanguageModel, type LanguageModel } from '../lm/types.js';
 import { History } from '../primitives/history.js';
 import { type LoadStateOptions, Module, PARAMETER, type Parameter } from '../primitives/module.js';
 import { Prediction } from '../primitives/prediction.js';
-import { currentAmbientInputs, resolveAdapter, settings } from '../settings.js';
+import { resolveAdapter, settings } from '../settings.js';
 import {
   ensureSignature,
   type FieldValues,
@@ -80,11 +80,7 @@ export class Predict<const S extends SignatureInput = SignatureInput>
     const sig = this.signature as Signature;
     const inputs: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(call)) if (!CONTROL_KEYS.has(key)) inputs[key] = value;
-    const ambient = currentAmbientInputs();
     for (const field of Object.values(sig.inputFields)) {
-      if (inputs[field.name] === undefined && ambient && Object.hasOwn(ambient, field.name)) {
-        inputs[field.name] = ambient[field.name];
-      }
       if (inputs[field.name] === undefined && field.hasDefault) inputs[field.name] = field.default;
       if (field.isHistory) inputs[field.name] = History.from(inputs[field.name]);
     }
