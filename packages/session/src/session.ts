@@ -5,7 +5,7 @@ import {
   Example,
   type ForwardInput,
   type ForwardOutput,
-  History,
+  type History,
   InputError,
   Module,
   type StreamEvent,
@@ -45,9 +45,11 @@ import {
   savedStateText,
 } from './persistence.js';
 import { copyModule, prepareModule } from './prepare.js';
+import { planRun, typeName } from './run-plan.js';
 import { makeTurn, readJsonFile, SessionState } from './state.js';
 import { beforeStreamedTurn, streamSession } from './stream.js';
 import { extractOutputs, isPlainRecord, recordableInputs, type Turn } from './turn.js';
+import { checkAddedTurn } from './turn-input.js';
 
 export type SessionOptions = SessionOptionsOf<Session>;
 export type ResolvedSessionOptions = ResolvedSessionOptionsOf<Session>;
@@ -67,12 +69,6 @@ export type SessionInputs<M> = Omit<ForwardInput<M>, 'history'> & {
 
 /** States bound with `useState` in the current async scope, per session. */
 const bindings = new AsyncLocalStorage<ReadonlyMap<object, SessionState>>();
-
-const typeName = (value: unknown): string => {
-  if (typeof value !== 'object' || value === null) return value === null ? 'null' : typeof value;
-  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
-  return typeof name === 'string' && name ? name : 'object';
-};
 
 /** The active state of a session (for the withMemory projection helpers; not exported publicly). */
 export let activeStateOf: (session: Session) => SessionState;
@@ -215,39 +211,19 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
   }
 
   async #run(inputs: Readonly<Record<string, unknown>>): Promise<ForwardOutput<M>> {
-    const options = this.#options;
-    const field = options.historyField;
-    const rest: Record<string, unknown> = { ...inputs };
-    const given = rest[field];
-    delete rest[field];
-    const explicit = given === undefined || given === null ? undefined : given;
-    if (explicit !== undefined && !(explicit instanceof History)) {
-      throw new InputError(`Expected ${field} to be History, got ${typeName(explicit)}.`);
-    }
-
     const frame = currentFrame();
     const node = nodeConfig(this);
     const state = this.#activeState();
-    let runHistory: History;
-    let records = node.lifespan !== 'stateless';
-    let passThrough = false;
-    if (explicit === undefined && frame && node.isolation === 'shared') {
-      // A shared child runs with the outermost call's history and never records.
-      runHistory = frame.outerHistory;
-      records = false;
-    } else if (explicit === undefined) runHistory = this.#historyOf(state);
-    else if (options.historyPolicy === 'override') {
-      runHistory = explicit;
-      records = false;
-      passThrough = true;
-    } else if (options.historyPolicy === 'use_if_provided') runHistory = explicit;
-    else {
-      // replace_session: the new seed and the cleared turns persist even if the module throws.
-      state.initialHistory = explicit;
-      state.turns.splice(0);
-      runHistory = this.#historyOf(state);
-    }
-
+    const { rest, runHistory, records, passThrough } = planRun({
+      inputs,
+      historyField: this.#options.historyField,
+      policy: this.#options.historyPolicy,
+      state,
+      isolation: node.isolation,
+      stateless: node.lifespan === 'stateless',
+      outerHistory: frame?.outerHistory,
+      historyOf: (target) => this.#historyOf(target),
+    });
     try {
       return await this.#invoke(rest, state, runHistory, records, frame);
     } finally {
@@ -328,21 +304,7 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
    * records are copied, not filtered; no lock, no `onTurn`, no `maxStoredTurns` trim.
    */
   addTurn(turn: { inputs: Record<string, unknown>; outputs: Record<string, unknown> }): Turn {
-    const field = this.#options.historyField;
-    if (!isPlainRecord(turn)) throw new InputError('addTurn expects { inputs, outputs } (two records).');
-    for (const key of ['inputs', 'outputs'] as const) {
-      const value = turn[key];
-      if (!isPlainRecord(value)) {
-        throw new InputError(
-          `addTurn ${key} must be a plain record of field values; got ${describeValue(value)}.`,
-        );
-      }
-      if (Object.hasOwn(value, field)) {
-        throw new InputError(
-          `addTurn ${key} must not contain the history field '${field}': the snapshot is the session history.`,
-        );
-      }
-    }
+    checkAddedTurn(turn, this.#options.historyField);
     const state = this.#activeState();
     const added = makeTurn({
       index: this.#nextIndex(state),
