@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigurationError, DspyError } from '../errors.js';
-import type { LanguageModel, LMHistoryEntry } from '../lm/types.js';
+import type { LanguageModel } from '../lm/types.js';
 import { isTrackingUsage, trackUsage } from '../lm/usage-tracker.js';
 import { type Callback, settings } from '../settings.js';
 import { loadProgram, saveProgram } from './program-file.js';
@@ -29,7 +29,7 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
 
 /** Keys of the base class that discovery and copying treat as bookkeeping, not children. */
-const OWN_STATE = new Set(['callbacks', 'history', 'compiled']);
+const OWN_STATE = new Set(['callbacks', 'compiled']);
 
 export type ProgramState = Record<string, unknown>;
 
@@ -45,8 +45,6 @@ export type ForwardOutput<T> = T extends AnyForward ? Awaited<ReturnType<T['forw
  */
 export abstract class Module<In = Record<string, unknown>, Out = unknown> {
   callbacks: Callback[] = [];
-  /** LM calls made while this module was running (bounded by settings.maxHistorySize). */
-  history: LMHistoryEntry[] = [];
   /** A compiled sub-module is frozen: optimizers and discovery skip its predictors. */
   compiled = false;
 
@@ -277,9 +275,7 @@ function cloneTree(value: unknown, memo: Map<object, unknown>): unknown {
   memo.set(value, copy);
   for (const key of Reflect.ownKeys(value)) {
     const descriptor = Object.getOwnPropertyDescriptor(value, key)!;
-    if ('value' in descriptor)
-      descriptor.value =
-        key === 'history' && value instanceof Module ? [] : cloneTree(descriptor.value, memo);
+    if ('value' in descriptor) descriptor.value = cloneTree(descriptor.value, memo);
     Object.defineProperty(copy, key, descriptor);
   }
   return copy;
