@@ -316,10 +316,20 @@ export function describeStoreContract(
     it('loses and duplicates no turn with 20 concurrent workers on two clients', async () => {
       const clients = [store, harness.open()];
       let conflicts = 0;
+      // Every worker reads once before any writes, so conflicts happen however the scheduler runs them.
+      let firstReads = 0;
+      let allRead: () => void = () => {};
+      const barrier = new Promise<void>((resolve) => {
+        allRead = resolve;
+      });
       const worker = async (n: number): Promise<void> => {
         const client = clients[n % 2]!;
-        for (;;) {
+        for (let round = 0; ; round++) {
           const current = await client.get('shared');
+          if (round === 0) {
+            if (++firstReads === 20) allRead();
+            await barrier;
+          }
           const next = appendTurn(current?.state ?? emptyState(), `worker-${n}`);
           try {
             await client.put('shared', next, { expectedVersion: current?.version ?? 0 });
