@@ -9,7 +9,7 @@ const PY_SPACE =
 const ONLY_SPACE = new RegExp(`^[${PY_SPACE}]*$`);
 
 /** Whether a UTF-16 code unit is in PY_SPACE (all of it is in the BMP). */
-const isPySpace = (code: number): boolean =>
+export const isPySpace = (code: number): boolean =>
   code <= 0x20
     ? (code >= 0x09 && code <= 0x0d) || code >= 0x1c
     : code >= 0x85 &&

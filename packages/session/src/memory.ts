@@ -9,7 +9,7 @@ import {
   transcript,
   treeChildren,
 } from './memory-context.js';
-import type { FieldList } from './options.js';
+import { type FieldList, toSessionOptions } from './options.js';
 import { type AnyModule, activeStateOf, Session, type SessionOptions } from './session.js';
 
 /** Per-child settings of `withMemory`, keyed by dotted path. */
@@ -182,18 +182,12 @@ export function withMemory<M extends AnyModule>(module: M, options: WithMemoryOp
     if (!allowed(path, predictor) || children.has(path)) continue;
     const cfg = configOf(path);
     if (cfg.enabled === false) continue;
+    // A child takes the root's options, but not its program copy, seed or turn callback.
     const child = new Session(predictor as unknown as Module, {
+      ...toSessionOptions(opts),
       copyMode: 'none',
-      historyField: opts.historyField,
-      maxTurns: opts.maxTurns,
-      maxStoredTurns: opts.maxStoredTurns,
-      excludeFields: [...opts.excludeFields],
-      historyInputFields: opts.historyInputFields ? [...opts.historyInputFields] : undefined,
-      historyPolicy: opts.historyPolicy,
-      onMetricError: opts.onMetricError,
-      strictHistoryAnnotation: opts.strictHistoryAnnotation,
-      lock: opts.lock,
       initialHistory: cfg.initialHistory,
+      onTurn: undefined,
     });
     setNodeConfig(child, {
       sessionPath: path,

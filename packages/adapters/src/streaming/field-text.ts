@@ -1,3 +1,5 @@
+import { isPySpace } from '../python-text.js';
+
 /**
  * Shared pieces of the incremental parsers: the parser contract, Python's whitespace and line
  * breaks by char code, a trimmed field writer and a chunk buffer that never splits a character.
@@ -21,22 +23,7 @@ export interface FieldStreamParser {
   end(): FieldDelta[];
 }
 
-/** Python `str.isspace()` for one UTF-16 code unit (the set `pyStrip` strips). */
-export function isPySpace(code: number): boolean {
-  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d) || (code >= 0x1c && code <= 0x1f);
-  if (code < 0x85) return false;
-  return (
-    code === 0x85 ||
-    code === 0xa0 ||
-    code === 0x1680 ||
-    (code >= 0x2000 && code <= 0x200a) ||
-    code === 0x2028 ||
-    code === 0x2029 ||
-    code === 0x202f ||
-    code === 0x205f ||
-    code === 0x3000
-  );
-}
+export { isPySpace };
 
 /** A Python `str.splitlines()` boundary (`\r\n` is one boundary: see the callers). */
 export function isLineBreak(code: number): boolean {
