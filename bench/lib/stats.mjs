@@ -31,56 +31,6 @@ export async function settledHeap() {
   return process.memoryUsage().heapUsed;
 }
 
-/**
- * Runs `a` and `b` in alternating blocks (order flipped every block) so drift and noise bursts hit
- * both equally. Each call is timed on its own. Returns the per-call samples in ms and the ratio
- * estimate: the median over blocks of median(b block) / median(a block), which cancels slow drift
- * (other processes on the machine) better than a ratio of pooled medians.
- */
-export async function interleave({ a, b, blocks, perBlock }) {
-  const samples = { a: [], b: [] };
-  const ratios = [];
-  // CPU time of this process per call (client and in-process server): unlike wall time it does
-  // not grow when other processes take the cores, so it is the steadier view of the same cost.
-  const cpu = { a: [], b: [] };
-  const cpuRatios = [];
-  const runBlock = async (fn, which) => {
-    const times = [];
-    const cpuStart = process.cpuUsage();
-    for (let i = 0; i < perBlock; i++) {
-      const start = now();
-      await fn();
-      times.push(now() - start);
-    }
-    const used = process.cpuUsage(cpuStart);
-    cpu[which].push((used.user + used.system) / 1000 / perBlock);
-    return times;
-  };
-  for (let block = 0; block < blocks; block++) {
-    let ta;
-    let tb;
-    if (block % 2 === 0) {
-      ta = await runBlock(a, 'a');
-      tb = await runBlock(b, 'b');
-    } else {
-      tb = await runBlock(b, 'b');
-      ta = await runBlock(a, 'a');
-    }
-    samples.a.push(...ta);
-    samples.b.push(...tb);
-    ratios.push(median(tb) / median(ta));
-    cpuRatios.push(cpu.b.at(-1) / cpu.a.at(-1));
-  }
-  return {
-    ...samples,
-    ratio: median(ratios),
-    ratios,
-    cpuA: median(cpu.a),
-    cpuB: median(cpu.b),
-    cpuRatio: median(cpuRatios),
-  };
-}
-
 export const fmtMs = (ms) =>
   ms >= 100 ? `${ms.toFixed(0)} ms` : ms >= 1 ? `${ms.toFixed(2)} ms` : `${(ms * 1000).toFixed(0)} µs`;
 export const fmtUs = (us) => `${us.toFixed(1)} µs`;
@@ -93,7 +43,8 @@ export const fmtBytes = (bytes) =>
 export const fmtX = (ratio) => `${ratio.toFixed(2)}x`;
 
 /**
- * `interleave` for several variants: each block runs every variant once (rotating the order), and
+ * Runs the variants in interleaved blocks so drift and noise bursts hit all of them equally: each
+ * block runs every variant once (rotating the order, flipped every other block), and
  * each variant's ratio is the median over blocks of median(variant block) / median(baseline
  * block), the baseline being the first variant. Wall time per call and process CPU per call.
  */
