@@ -68,7 +68,9 @@ export {
 export { Completions, Prediction } from './primitives/prediction.js';
 export {
   DSPY_TS_VERSION,
+  DSPY_VERSION,
   dependencyVersions,
+  dspyTsVersions,
   loadProgram,
   programFileText,
   saveProgram,

@@ -141,7 +141,7 @@ describe('state files interoperate with Python DSPy', () => {
     program.classify.demos = [new Example({ question: 'Who wrote Hamlet?', topic: 'literature' })];
     await program.save(path);
     const saved = JSON.parse(await readFile(path, 'utf8'));
-    expect(saved.metadata.dependency_versions.dspy_ts).toBeDefined();
+    expect(saved.metadata.dspy_ts_versions.dspy_ts).toBeDefined();
     expect(Object.keys(saved)).toEqual(['classify', 'answer.predict', 'metadata']);
     const fresh = await new Multi().load(path);
     expect(fresh.classify.demos).toEqual([{ question: 'Who wrote Hamlet?', topic: 'literature' }]);

@@ -146,7 +146,7 @@ const ZOD3_TYPES: Record<string, string> = {
 };
 
 /** The schema's definition in zod 4's shape; zod 3 schemas (users may bring them) are translated. */
-const defOf = (schema: z.ZodType): ZodDef => {
+export const defOf = (schema: z.ZodType): ZodDef => {
   const zod4 = (schema as unknown as { _zod?: { def: ZodDef } })._zod;
   if (zod4) return zod4.def;
   const def = (schema as unknown as { _def?: Record<string, unknown> })._def ?? {};
