@@ -96,6 +96,7 @@ export {
   InputField,
   OutputField,
 } from './signature/field.js';
+export { markFloatFields, markFloats, PyFloat } from './signature/float-values.js';
 export type { CallInputs, ParseInputs, ParseOutputs, PyType } from './signature/infer.js';
 export { inferPrefix } from './signature/infer-prefix.js';
 export { acceptsNull, type CustomTypes, pythonLiteralRepr, zodTypeName } from './signature/python-types.js';

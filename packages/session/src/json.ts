@@ -1,4 +1,4 @@
-import { Example, History, SessionStateError } from '@dspy-ts/core';
+import { Example, History, PyFloat, SessionStateError } from '@dspy-ts/core';
 import { isPlainRecord } from './turn.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -91,11 +91,6 @@ export function assertNoPollution(value: unknown, path = '$'): void {
     }
     assertNoPollution((value as Record<string, unknown>)[key], `${path}.${key}`);
   }
-}
-
-/** A number Python wrote as a float (`1.0`, not `1`), e.g. a turn's score. */
-export class PyFloat {
-  constructor(readonly value: number) {}
 }
 
 /** Python's `repr(float)`: shortest round-trip digits, exponent outside 1e-4 <= |x| < 1e16. */

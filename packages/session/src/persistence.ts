@@ -1,6 +1,7 @@
-import { History, SessionStateError } from '@dspy-ts/core';
+import { History, markFloatFields, PyFloat, SessionStateError } from '@dspy-ts/core';
 import { z } from 'zod';
-import { assertNoPollution, type JsonValue, joinPath, PyFloat, pythonJsonDumps, toJsonSafe } from './json.js';
+import type { FieldTypes } from './field-types.js';
+import { assertNoPollution, type JsonValue, joinPath, pythonJsonDumps, toJsonSafe } from './json.js';
 import type { CopyMode, HistoryPolicy, ResolvedSessionOptionsOf, SessionOptionsOf } from './options.js';
 import { SessionState, type SessionStateDict } from './state.js';
 import { setOwn, type Turn } from './turn.js';
@@ -46,7 +47,7 @@ export function buildSavedState<S>(
     max_turns: options.maxTurns ?? null,
     ...extended,
     exclude_fields: [...options.excludeFields],
-    history_input_fields: options.historyInputFields ? [...options.historyInputFields] : null,
+    history_input_fields: historyInputFieldsEntry(options.historyInputFields),
     history_policy: options.historyPolicy,
     turns: state.turns.map((turn: Turn, i) => ({
       index: turn.index,
@@ -62,12 +63,29 @@ export function buildSavedState<S>(
   return result;
 }
 
-/** The file text of `session.save`: Python's `json.dumps(indent=2)` bytes (scores as `1.0`). */
-export function savedStateText(saved: SavedSessionState): string {
+/**
+ * An empty set is written as `[""]`: dspy-session reads an empty list back as "no filter" (every
+ * input enters the history), while `[""]` names no input, so Python's reload keeps inputs out as
+ * ours does. Reading drops the empty name again.
+ */
+const NO_INPUT_FIELDS = '';
+
+const historyInputFieldsEntry = (fields: ReadonlySet<string> | undefined): string[] | null => {
+  if (fields === undefined) return null;
+  return fields.size === 0 ? [NO_INPUT_FIELDS] : [...fields];
+};
+
+/**
+ * The file text of `session.save`: Python's `json.dumps(indent=2)` bytes. Scores, and turn values
+ * whose field is typed float (`fields`), print as `1.0`: Python would otherwise read an int back.
+ */
+export function savedStateText(saved: SavedSessionState, fields: FieldTypes = {}): string {
   return pythonJsonDumps({
     ...saved,
     turns: saved.turns.map((turn) => ({
       ...turn,
+      inputs: markFloatFields(turn.inputs, fields),
+      outputs: markFloatFields(turn.outputs, fields),
       score: turn.score === null ? null : new PyFloat(turn.score),
     })),
   });
@@ -143,8 +161,9 @@ export function parseSavedState<S>(data: unknown): ParsedSavedState<S> {
     throw new SessionStateError(`Invalid session state at ${describePath(issue.path)}: ${issue.message}.`);
   }
   const saved = parsed.data;
-  const historyInputFields =
-    'history_input_fields' in saved ? saved.history_input_fields : saved.input_field_override;
+  const historyInputFields = (
+    'history_input_fields' in saved ? saved.history_input_fields : saved.input_field_override
+  )?.filter((name) => name !== NO_INPUT_FIELDS);
   const nodeStates: Record<string, SessionState> = {};
   for (const [name, node] of Object.entries(saved.node_states ?? {})) {
     if (typeof node === 'object' && node !== null && !Array.isArray(node)) {

@@ -11,6 +11,7 @@ import {
   type StreamEvent,
   settings,
 } from '@dspy-ts/core';
+import { fieldTypesOf } from './field-types.js';
 import { buildHistory, type MessageFilter } from './history-builder.js';
 import { withSessionHistory } from './inject.js';
 import {
@@ -404,7 +405,7 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
    * program itself with `session.module.save(path)`.
    */
   override async save(path: string): Promise<void> {
-    await atomicWriteFile(path, savedStateText(this.saveState()));
+    await atomicWriteFile(path, savedStateText(this.saveState(), fieldTypesOf(this.module)));
   }
 
   /** Loads a session file (written by this package or by Python's dspy-session). */

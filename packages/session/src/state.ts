@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { atomicWriteFile, History, InputError, SessionStateError } from '@dspy-ts/core';
-import { assertNoPollution, type JsonValue, joinPath, PyFloat, pythonJsonDumps, toJsonSafe } from './json.js';
+import { atomicWriteFile, History, InputError, PyFloat, SessionStateError } from '@dspy-ts/core';
+import { assertNoPollution, type JsonValue, joinPath, pythonJsonDumps, toJsonSafe } from './json.js';
 import { frozenRecord, isPlainRecord, type Turn } from './turn.js';
 
 /** `SessionState.toDict()` (SESSION.md 12.3): unlike `saveState`, snapshots are stored. */
