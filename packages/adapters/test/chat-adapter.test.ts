@@ -113,7 +113,7 @@ describe('ChatAdapter system message details', () => {
         label: OutputField(z.enum(['yes', 'no']), { desc: 'Verdict' }),
       },
     }) as unknown as Signature;
-    const system = chat.format(sig, [], { question: 'q' })[0]!.content;
+    const system = chat.format(sig, [], { question: 'q' })[0]!.content ?? '';
     expect(system).toContain(
       "Your input fields are:\n1. `context` (list[str]): Relevant passages\n2. `question` (str):\nYour output fields are:\n1. `answer` (str): Short answer\n2. `confidence` (float): \nConstraints: greater than or equal to: 0, less than or equal to: 1\n3. `label` (Literal['yes', 'no']): Verdict",
     );
@@ -155,7 +155,7 @@ describe('ChatAdapter system message details', () => {
       ],
       { question: 'q' },
     );
-    expect(messages.map((m) => m.content.split('\n')[0])).toEqual([
+    expect(messages.map((m) => (m.content ?? '').split('\n')[0])).toEqual([
       'Your input fields are:',
       'This is an example of the task, though some input or output fields are not supplied.',
       '[[ ## answer ## ]]',

@@ -111,4 +111,7 @@ export {
   type SignatureState,
   signature,
 } from './signature/signature.js';
+export type { JsonSchema, ToolArgs } from './tool/arg-schema.js';
+export { type FunctionDefinition, Tool, type ToolFunction, type ToolOptions } from './tool/tool.js';
+export { type ToolCall, type ToolCallResult, ToolCalls } from './tool/tool-calls.js';
 export { atomicWriteFile } from './utils/atomic-write.js';

@@ -90,7 +90,7 @@ describe('BootstrapFewShot concurrency', () => {
     );
     for (const request of lm.requests) {
       const current = fieldOf(request, 'question')!;
-      const demoTexts = request.messages.slice(1, -1).map((m) => m.content);
+      const demoTexts = request.messages.slice(1, -1).map((m) => m.content ?? '');
       expect(demoTexts.some((text) => text.endsWith(`\n${current}`))).toBe(false);
     }
   });

@@ -240,7 +240,7 @@ describe('BootstrapFewShot', () => {
     expect(lm.requests).toHaveLength(4);
     for (const request of lm.requests) {
       const current = fieldOf(request, 'question')!;
-      const demoTexts = request.messages.slice(1, -1).map((m) => m.content);
+      const demoTexts = request.messages.slice(1, -1).map((m) => m.content ?? '');
       expect(demoTexts).toHaveLength(6); // the 3 other examples as user/assistant pairs
       expect(demoTexts.some((text) => text.includes(`\n${current}`))).toBe(false);
     }

@@ -105,7 +105,7 @@ describe('a Session is a Module (SESSION.md 11)', () => {
     const before = lm.requests.length;
     await context({ lm, adapter }, () => student.call({ question: 'Q3' }));
     const request = lm.requests[before]!;
-    expect(request.messages.some((m) => m.role === 'user' && m.content.includes('"Q1"'))).toBe(true);
+    expect(request.messages.some((m) => m.role === 'user' && m.content?.includes('"Q1"'))).toBe(true);
     expect(student.length).toBe(3);
     expect(student.compiled).toBe(true);
   });
@@ -119,6 +119,6 @@ describe('a Session is a Module (SESSION.md 11)', () => {
     session.updateModule(optimized);
     await context({ lm, adapter }, () => session.call({ question: 'Q2' }));
     expect(session.length).toBe(2);
-    expect(lm.requests[1]!.messages.some((m) => m.content.includes('"demo"'))).toBe(true);
+    expect(lm.requests[1]!.messages.some((m) => m.content?.includes('"demo"'))).toBe(true);
   });
 });

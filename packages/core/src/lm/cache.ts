@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { settings } from '../settings.js';
+import type { LMToolCall } from './types.js';
 
 export interface LMCacheOptions {
   /** Disk cache folder. Default: `$DSPY_TS_CACHEDIR`, else `~/.dspy_ts_cache`. */
@@ -15,12 +16,27 @@ export interface LMCacheOptions {
   maxEntries?: number | undefined;
 }
 
-/** What a cache entry holds: the choice texts of one completion. */
+/** What a cache entry holds: the choice texts of one completion and their tool calls. */
 export interface CachedCompletion {
   outputs: string[];
+  toolCalls?: (LMToolCall[] | undefined)[] | undefined;
 }
 
-const CacheFile = z.object({ key: z.string(), outputs: z.array(z.string()) });
+const ToolCallEntry = z.object({
+  id: z.string(),
+  type: z.literal('function'),
+  function: z.object({ name: z.string(), arguments: z.string() }),
+});
+const CacheFile = z.object({
+  key: z.string(),
+  outputs: z.array(z.string()),
+  toolCalls: z.array(z.array(ToolCallEntry).nullable()).optional(),
+});
+
+const copyOf = (value: CachedCompletion): CachedCompletion =>
+  value.toolCalls
+    ? { outputs: [...value.outputs], toolCalls: [...value.toolCalls] }
+    : { outputs: [...value.outputs] };
 
 const sortKeys = (value: unknown): unknown => {
   if (Array.isArray(value)) return value.map(sortKeys);
@@ -79,29 +95,38 @@ export class LMCache {
 
   async get(key: string): Promise<CachedCompletion | undefined> {
     const hit = this.#memory.get(key);
-    if (hit) return { outputs: [...hit.outputs] };
+    if (hit) return copyOf(hit);
     if (!this.dir) return undefined;
     try {
       const parsed = CacheFile.safeParse(JSON.parse(await readFile(this.#path(key), 'utf8')));
       if (!parsed.success || parsed.data.key !== key) return undefined;
-      this.#memory.set(key, { outputs: parsed.data.outputs });
-      return { outputs: [...parsed.data.outputs] };
+      const { outputs, toolCalls } = parsed.data;
+      const entry: CachedCompletion = toolCalls
+        ? { outputs, toolCalls: toolCalls.map((calls) => calls ?? undefined) }
+        : { outputs };
+      this.#memory.set(key, entry);
+      return copyOf(entry);
     } catch {
       return undefined; // missing, unreadable or corrupt: a miss
     }
   }
 
   async set(key: string, value: CachedCompletion): Promise<void> {
-    this.#memory.set(key, { outputs: [...value.outputs] });
+    this.#memory.set(key, copyOf(value));
     if (!this.dir) return;
     const path = this.#path(key);
     const temp = `${path}.${process.pid}.${randomUUID()}.tmp`;
     try {
       await mkdir(join(this.dir, key.slice(0, 2)), { recursive: true });
-      await writeFile(temp, JSON.stringify({ key, outputs: value.outputs }), {
-        encoding: 'utf8',
-        flag: 'wx',
-      });
+      const toolCalls = value.toolCalls?.map((calls) => calls ?? null);
+      await writeFile(
+        temp,
+        JSON.stringify({ key, outputs: value.outputs, ...(toolCalls ? { toolCalls } : {}) }),
+        {
+          encoding: 'utf8',
+          flag: 'wx',
+        },
+      );
       await rename(temp, path);
     } catch (error) {
       await unlink(temp).catch(() => undefined);

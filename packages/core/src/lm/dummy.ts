@@ -1,6 +1,14 @@
 import { ConfigurationError } from '../errors.js';
 import { currentAdapter, settings } from '../settings.js';
-import type { LanguageModel, LMHistoryEntry, LMRequest, LMResponse, LMStreamChunk } from './types.js';
+import { ToolCalls } from '../tool/tool-calls.js';
+import type {
+  LanguageModel,
+  LMHistoryEntry,
+  LMRequest,
+  LMResponse,
+  LMStreamChunk,
+  LMToolCall,
+} from './types.js';
 import { recordLmUsage } from './usage-tracker.js';
 
 export type DummyAnswer = Readonly<Record<string, unknown>>;
@@ -13,15 +21,37 @@ const chatFormat = (values: DummyAnswer): string =>
     .map(([key, value]) => `[[ ## ${key} ## ]]\n${typeof value === 'string' ? value : JSON.stringify(value)}`)
     .join('\n\n');
 
+/** A request that offers tools: the model may answer with native tool calls. */
+const offersTools = (request: LMRequest): boolean => (request.tools?.length ?? 0) > 0;
+
+/** The answer's ToolCalls value (when the request offers tools) as the provider's tool calls. */
+function splitToolCalls(answer: DummyAnswer, request: LMRequest): [DummyAnswer, LMToolCall[] | undefined] {
+  if (!offersTools(request)) return [answer, undefined];
+  const entry = Object.entries(answer).find(([, value]) => value instanceof ToolCalls);
+  if (!entry) return [answer, undefined];
+  const [key, value] = entry as [string, ToolCalls];
+  const rest = Object.fromEntries(Object.entries(answer).filter(([name]) => name !== key));
+  const calls = value.toolCalls.map(
+    (call, i): LMToolCall => ({
+      id: call.id ?? `call_${i + 1}`,
+      type: 'function',
+      function: { name: call.name, arguments: JSON.stringify(call.args) },
+    }),
+  );
+  return [rest, calls];
+}
+
 /**
  * A scripted LM for tests: answers in order (array), by input text (object: the first key found in
  * the last message), or by a function. Answers are rendered in the format of the adapter that is
  * calling, so the real parse path runs. No cache. Running out of answers is a ConfigurationError.
+ * When the request offers tools, an answer value that is a `ToolCalls` comes back as native tool
+ * calls (the rest as text), so native function calling runs its real path too.
  */
 export class DummyLM implements LanguageModel {
   readonly model = 'dummy';
   readonly defaults = { temperature: 0, n: undefined };
-  readonly capabilities = { responseFormat: 'json_schema' as const };
+  readonly capabilities = { responseFormat: 'json_schema' as const, functionCalling: true };
   history: LMHistoryEntry[] = [];
   /** Every request received, in order (messages and parameters). */
   readonly requests: LMRequest[] = [];
@@ -40,33 +70,49 @@ export class DummyLM implements LanguageModel {
   }
 
   /** Streams choice 0 of the same answer `request` would give, `chunkSize` characters at a time. */
-  async *stream(request: LMRequest): AsyncIterable<LMStreamChunk> {
-    const { outputs } = await this.request({ ...request, n: 1 });
-    const text = outputs[0] ?? '';
+  async *stream(request: LMRequest): AsyncGenerator<LMStreamChunk, LMResponse, undefined> {
+    const response = await this.request({ ...request, n: 1 });
+    const text = response.outputs[0] ?? '';
     for (let i = 0; i < text.length; i += this.chunkSize) {
       if (request.signal?.aborted) throw request.signal.reason;
       yield { text: text.slice(i, i + this.chunkSize) };
     }
+    return response;
   }
 
   async request(request: LMRequest): Promise<LMResponse> {
     this.requests.push(request);
     const n = request.n ?? 1;
-    const outputs = Array.from({ length: n }, () => this.#render(this.#answerFor(request)));
+    const answers = Array.from({ length: n }, () => this.#answerFor(request));
+    const outputs: string[] = [];
+    const calls: (LMToolCall[] | undefined)[] = [];
+    for (const answer of answers) {
+      const [text, toolCalls] =
+        typeof answer === 'string' ? [answer, undefined] : splitToolCalls(answer, request);
+      outputs.push(typeof text === 'string' || Object.keys(text).length > 0 ? this.#render(text) : '');
+      calls.push(toolCalls);
+    }
+    const toolCalls = calls.some(Boolean) ? calls : undefined;
     if (!settings.disableHistory) {
       this.history.push({
         messages: request.messages,
         outputs,
+        ...(toolCalls ? { toolCalls } : {}),
         usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
         model: this.model,
         timestamp: new Date().toISOString(),
-        request: { temperature: request.temperature, n: request.n, ...request.extra },
+        request: {
+          temperature: request.temperature,
+          n: request.n,
+          ...(request.tools ? { tools: request.tools } : {}),
+          ...request.extra,
+        },
       });
       if (this.history.length > settings.maxHistorySize) this.history.shift();
     }
     const usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
     recordLmUsage(this.model, usage);
-    return { outputs, usage };
+    return toolCalls ? { outputs, toolCalls, usage } : { outputs, usage };
   }
 
   #answerFor(request: LMRequest): DummyAnswer | string {

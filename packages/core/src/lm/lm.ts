@@ -2,7 +2,7 @@ import PQueue from 'p-queue';
 import { z } from 'zod';
 import { ConfigurationError, LMAbortError } from '../errors.js';
 import { settings } from '../settings.js';
-import { cacheKey, LMCache, type LMCacheOptions } from './cache.js';
+import { type CachedCompletion, cacheKey, LMCache, type LMCacheOptions } from './cache.js';
 import { formatHistory } from './inspect-history.js';
 import { checkReasoningModel, isReasoningModel, splitModel } from './model-name.js';
 import { LM_CLASS_MARKER, type LMStateOptions, parseLMState } from './state.js';
@@ -14,6 +14,7 @@ import type {
   LMRequest,
   LMResponse,
   LMStreamChunk,
+  LMToolCall,
   Usage,
 } from './types.js';
 import { addUsage } from './usage.js';
@@ -148,7 +149,7 @@ export class LM implements LanguageModel {
     this.cache = options.cache !== false;
     this.#cacheOptions = typeof options.cache === 'object' ? { ...options.cache } : {};
     this.numRetries = options.numRetries ?? 3;
-    this.capabilities = { responseFormat: 'json_schema', ...options.capabilities };
+    this.capabilities = { responseFormat: 'json_schema', functionCalling: true, ...options.capabilities };
     this.#options = {
       ...options,
       apiKey: options.apiKey ?? process.env.OPENAI_API_KEY,
@@ -169,8 +170,8 @@ export class LM implements LanguageModel {
     this.#throwIfAborted(req.signal);
     const hit = await call.cache?.get(call.key);
     if (hit) {
-      this.#record(call, hit.outputs, undefined, true);
-      return { outputs: hit.outputs, cacheHit: true };
+      this.#record(call, hit, undefined, true);
+      return { ...hit, cacheHit: true };
     }
     const completion = await this.#transport.complete(call.body, req.signal);
     return this.#finish(call, completion);
@@ -186,9 +187,9 @@ export class LM implements LanguageModel {
     this.#throwIfAborted(req.signal);
     const hit = await call.cache?.get(call.key);
     if (hit) {
-      this.#record(call, hit.outputs, undefined, true);
+      this.#record(call, hit, undefined, true);
       if (hit.outputs[0]) yield { text: hit.outputs[0] };
-      return { outputs: hit.outputs, cacheHit: true };
+      return { ...hit, cacheHit: true };
     }
     const completion = yield* this.#transport.stream(call.body, req.signal);
     return this.#finish(call, completion);
@@ -285,6 +286,8 @@ export class LM implements LanguageModel {
     if (req.n !== undefined) merged.n = req.n;
     if (req.maxTokens !== undefined) merged[maxKey] = req.maxTokens;
     if (req.responseFormat !== undefined) merged.response_format = req.responseFormat;
+    if (req.tools !== undefined) merged.tools = req.tools;
+    if (req.toolChoice !== undefined) merged.tool_choice = req.toolChoice;
     Object.assign(merged, req.extra);
     if (maxKey === 'max_completion_tokens' && merged.max_tokens != null) {
       merged.max_completion_tokens = merged.max_tokens;
@@ -329,17 +332,19 @@ export class LM implements LanguageModel {
     }
     if (completion.usage) addUsage(this.usage, completion.usage);
     recordLmUsage(this.model, completion.usage);
-    this.#record(call, completion.outputs, completion.usage, false);
-    await call.cache?.set(call.key, { outputs: completion.outputs });
-    return { outputs: completion.outputs, usage: completion.usage, cacheHit: false };
+    const answer = withToolCalls(completion.outputs, completion.toolCalls);
+    this.#record(call, answer, completion.usage, false);
+    await call.cache?.set(call.key, answer);
+    return { ...answer, usage: completion.usage, cacheHit: false };
   }
 
-  #record(call: PreparedCall, outputs: string[], usage: Usage | undefined, cacheHit: boolean): void {
+  #record(call: PreparedCall, answer: CachedCompletion, usage: Usage | undefined, cacheHit: boolean): void {
     const max = settings.maxHistorySize;
     if (settings.disableHistory || max <= 0) return;
     this.history.push({
       messages: call.messages,
-      outputs: [...outputs],
+      outputs: [...answer.outputs],
+      ...(answer.toolCalls ? { toolCalls: [...answer.toolCalls] } : {}),
       usage,
       model: this.model,
       timestamp: new Date().toISOString(),
@@ -359,6 +364,13 @@ export class LM implements LanguageModel {
     }
   }
 }
+
+/** The outputs, plus the per-choice tool calls only when some choice made one. */
+const withToolCalls = (
+  outputs: string[],
+  toolCalls: (LMToolCall[] | undefined)[] | undefined,
+): CachedCompletion =>
+  toolCalls?.some((calls) => calls && calls.length > 0) ? { outputs, toolCalls } : { outputs };
 
 const numberOrUndefined = (value: unknown): number | undefined =>
   typeof value === 'number' ? value : undefined;

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { ConfigurationError, LMUnexpectedError } from '../errors.js';
 import { type AttemptState, type MappedError, mapError, redact } from './map-error.js';
 import { AttemptError, type RetryPolicy, withRetries } from './retry.js';
-import type { LMStreamChunk, Usage } from './types.js';
+import type { LMStreamChunk, LMToolCall, Usage } from './types.js';
 import { cleanUsage } from './usage.js';
 
 export const USER_AGENT = 'dspy-ts/0.1.0';
@@ -26,22 +26,36 @@ export interface TransportOptions {
   queue: PQueue | undefined;
 }
 
-/** One finished completion: text per choice, usage, and each choice's finish reason. */
+/** One finished completion: text per choice, tool calls per choice, usage, finish reasons. */
 export interface Completion {
   outputs: string[];
+  toolCalls?: (LMToolCall[] | undefined)[] | undefined;
   usage: Usage | undefined;
   finishReasons: Array<string | null>;
 }
+
+const ToolCallBody = z.object({
+  id: z.string().nullish(),
+  function: z.object({ name: z.string(), arguments: z.string().nullish() }),
+});
 
 const CompletionBody = z.object({
   choices: z.array(
     z.object({
       index: z.number().optional(),
-      message: z.object({ content: z.string().nullish() }),
+      message: z.object({ content: z.string().nullish(), tool_calls: z.array(ToolCallBody).nullish() }),
       finish_reason: z.string().nullish(),
     }),
   ),
   usage: z.unknown().optional(),
+});
+
+// A streamed tool call arrives in fragments keyed by `index`: the id and name first, then pieces
+// of the arguments text.
+const ToolCallDelta = z.object({
+  index: z.number().default(0),
+  id: z.string().nullish(),
+  function: z.object({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish(),
 });
 
 const ChunkBody = z.object({
@@ -49,13 +63,32 @@ const ChunkBody = z.object({
     .array(
       z.object({
         index: z.number().default(0),
-        delta: z.object({ content: z.string().nullish() }).nullish(),
+        delta: z
+          .object({ content: z.string().nullish(), tool_calls: z.array(ToolCallDelta).nullish() })
+          .nullish(),
         finish_reason: z.string().nullish(),
       }),
     )
     .default([]),
   usage: z.unknown().optional(),
 });
+
+const toToolCall = (call: z.infer<typeof ToolCallBody>, index: number): LMToolCall => ({
+  id: call.id ?? `call_${index}`,
+  type: 'function',
+  function: { name: call.function.name, arguments: call.function.arguments ?? '' },
+});
+
+/** Assembles the tool calls of one streamed choice from their fragments. */
+function mergeToolCallDeltas(into: LMToolCall[], deltas: readonly z.infer<typeof ToolCallDelta>[]): void {
+  for (const delta of deltas) {
+    const call = into[delta.index] ?? { id: '', type: 'function', function: { name: '', arguments: '' } };
+    into[delta.index] = call;
+    if (delta.id) call.id = delta.id;
+    if (delta.function?.name) call.function.name += delta.function.name;
+    if (delta.function?.arguments) call.function.arguments += delta.function.arguments;
+  }
+}
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
@@ -113,11 +146,13 @@ class AttemptControl {
   }
 }
 
-/** True when a raw stream chunk carries completion text for some choice. */
+/** True when a raw stream chunk carries completion text (or a tool call) for some choice. */
 const hasText = (chunk: unknown): boolean =>
   Array.isArray((chunk as { choices?: unknown }).choices) &&
-  (chunk as { choices: { delta?: { content?: unknown } }[] }).choices.some(
-    (choice) => typeof choice?.delta?.content === 'string' && choice.delta.content.length > 0,
+  (chunk as { choices: { delta?: { content?: unknown; tool_calls?: unknown } }[] }).choices.some(
+    (choice) =>
+      (typeof choice?.delta?.content === 'string' && choice.delta.content.length > 0) ||
+      (Array.isArray(choice?.delta?.tool_calls) && choice.delta.tool_calls.length > 0),
   );
 
 /**
@@ -210,6 +245,7 @@ export class ChatTransport {
 
     const { iterator, control, release } = opened;
     const texts: string[] = [];
+    const toolCalls: LMToolCall[][] = [];
     const finishReasons: Array<string | null> = [];
     let usage: Usage | undefined;
     let done = false;
@@ -231,6 +267,11 @@ export class ChatTransport {
         for (const choice of chunk.data.choices) {
           const content = choice.delta?.content ?? '';
           texts[choice.index] = (texts[choice.index] ?? '') + content;
+          if (choice.delta?.tool_calls) {
+            const calls = toolCalls[choice.index] ?? [];
+            toolCalls[choice.index] = calls;
+            mergeToolCallDeltas(calls, choice.delta.tool_calls);
+          }
           if (choice.finish_reason) finishReasons[choice.index] = choice.finish_reason;
           if (choice.index === 0) delta += content;
         }
@@ -245,7 +286,18 @@ export class ChatTransport {
       stopIfCancelled();
       done = true;
       const outputs = Array.from({ length: Math.max(texts.length, 1) }, (_, index) => texts[index] ?? '');
-      return { outputs, usage, finishReasons: outputs.map((_, index) => finishReasons[index] ?? null) };
+      return {
+        outputs,
+        ...(toolCalls.length > 0
+          ? {
+              toolCalls: outputs.map((_, index) =>
+                toolCalls[index]?.filter(Boolean).map((call, i) => ({ ...call, id: call.id || `call_${i}` })),
+              ),
+            }
+          : {}),
+        usage,
+        finishReasons: outputs.map((_, index) => finishReasons[index] ?? null),
+      };
     } catch (thrown) {
       throw thrown instanceof AttemptError ? thrown.mapped.error : this.#map(thrown, 1, control.state).error;
     } finally {
@@ -259,8 +311,10 @@ export class ChatTransport {
     const parsed = CompletionBody.safeParse(raw);
     if (!parsed.success) throw new AttemptError(this.#malformed(parsed.error.message, attempts));
     const choices = [...parsed.data.choices].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
+    const toolCalls = choices.map((choice) => choice.message.tool_calls?.map(toToolCall));
     return {
       outputs: choices.map((choice) => choice.message.content ?? ''),
+      ...(toolCalls.some((calls) => calls && calls.length > 0) ? { toolCalls } : {}),
       usage: cleanUsage(parsed.data.usage),
       finishReasons: choices.map((choice) => choice.finish_reason ?? null),
     };

@@ -1,7 +1,22 @@
-/** One chat message as sent to an OpenAI-compatible endpoint. */
+/** A tool call as it travels in a chat message or an LM response (OpenAI's shape). */
+export interface LMToolCall {
+  id: string;
+  type: 'function';
+  /** `arguments` is the JSON text of the arguments, as the provider sends it. */
+  function: { name: string; arguments: string };
+}
+
+/**
+ * One chat message as sent to an OpenAI-compatible endpoint. An assistant message may carry the
+ * `tool_calls` it made (then `content` may be null); a `'tool'` message answers one call by id.
+ */
 export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant' | 'developer';
-  content: string;
+  role: 'system' | 'user' | 'assistant' | 'developer' | 'tool';
+  content: string | null;
+  tool_calls?: LMToolCall[] | undefined;
+  tool_call_id?: string | undefined;
+  /** The tool's name, on a `'tool'` message. */
+  name?: string | undefined;
 }
 
 /** Token counts as reported by the provider (OpenAI's shape; nested objects sum key by key). */
@@ -17,6 +32,10 @@ export interface LMRequest {
   messages: ChatMessage[];
   /** An OpenAI `response_format` value, passed through untouched. */
   responseFormat?: unknown;
+  /** Function definitions the model may call (native function calling), sent as `tools`. */
+  tools?: readonly Readonly<Record<string, unknown>>[] | undefined;
+  /** OpenAI's `tool_choice` (`'auto'`, `'required'`, `{ type: 'function', function: { name } }`). */
+  toolChoice?: unknown;
   temperature?: number | undefined;
   n?: number | undefined;
   maxTokens?: number | undefined;
@@ -27,6 +46,8 @@ export interface LMRequest {
 
 export interface LMResponse {
   outputs: string[];
+  /** Per choice, the tool calls the model made (absent or empty when it made none). */
+  toolCalls?: (LMToolCall[] | undefined)[] | undefined;
   usage?: Usage | undefined;
   /** True when the answer came from the cache (no request was made). */
   cacheHit?: boolean | undefined;
@@ -35,6 +56,8 @@ export interface LMResponse {
 export interface LMHistoryEntry {
   messages: ChatMessage[];
   outputs: string[];
+  /** Per choice, the tool calls of the answer (only when the model made some). */
+  toolCalls?: (LMToolCall[] | undefined)[] | undefined;
   usage?: Usage | undefined;
   model: string;
   timestamp: string;
@@ -58,7 +81,11 @@ export interface LanguageModel {
   /** Optional streaming: yields text chunks of choice 0, then resolves to the full response. */
   stream?(req: LMRequest): AsyncIterable<LMStreamChunk>;
   history?: LMHistoryEntry[];
-  capabilities?: { responseFormat?: 'none' | 'json_object' | 'json_schema' };
+  capabilities?: {
+    responseFormat?: 'none' | 'json_object' | 'json_schema';
+    /** Whether the model takes `tools` and answers with tool calls (native function calling). */
+    functionCalling?: boolean;
+  };
   /** Default request parameters, used by Predict's sampling rule (n > 1 raises temperature). */
   readonly defaults?: { temperature?: number | undefined; n?: number | undefined } | undefined;
   /** DSPy-shaped state for save files; `null` means nothing to save. */

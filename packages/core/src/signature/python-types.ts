@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { SignatureError } from '../errors.js';
 import { History } from '../primitives/history.js';
+import { Tool } from '../tool/tool.js';
+import { ToolCalls } from '../tool/tool-calls.js';
 import type { TypeExpr } from './type-expr.js';
 
 export interface ResolvedType {
@@ -41,7 +43,7 @@ const unionOf = (options: ResolvedType[]): ResolvedType => {
 const unknownName = (name: string): never => {
   throw new SignatureError(
     `Unknown name: ${name}. Supported types: str, int, float, bool, list[...], dict[...], tuple[...], ` +
-      'Literal[...], Optional[...], Union[...], Any, History, or a name passed in `customTypes`.',
+      'Literal[...], Optional[...], Union[...], Any, History, Tool, ToolCalls, or a name passed in `customTypes`.',
   );
 };
 
@@ -83,6 +85,12 @@ export function resolveType(expr: TypeExpr, customTypes: CustomTypes = {}): Reso
     case 'History':
     case 'dspy.History':
       return { schema: History.schema, typeName: 'History' };
+    case 'Tool':
+    case 'dspy.Tool':
+      return { schema: Tool.schema, typeName: 'Tool' };
+    case 'ToolCalls':
+    case 'dspy.ToolCalls':
+      return { schema: ToolCalls.schema, typeName: 'ToolCalls' };
     case 'list':
     case 'List':
     case 'set':

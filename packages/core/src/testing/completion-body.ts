@@ -20,10 +20,18 @@ export interface ServerUsage {
   [key: string]: unknown;
 }
 
-/** One reply: choice texts plus optional finish reason and usage overrides. */
+/** A tool call the server answers with; `arguments` is the JSON text of the arguments. */
+export interface ReplyToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/** One reply: choice texts plus optional tool calls (every choice makes them), finish reason and usage. */
 export interface ReplySpec {
   content: string | string[];
-  finishReason?: 'stop' | 'length' | 'content_filter' | undefined;
+  toolCalls?: readonly ReplyToolCall[] | undefined;
+  finishReason?: 'stop' | 'length' | 'content_filter' | 'tool_calls' | undefined;
   usage?: Partial<ServerUsage> | undefined;
 }
 
@@ -70,8 +78,18 @@ export function usageFor(body: ChatRequestBody, texts: string[], reply: Reply): 
   };
 }
 
+const toolCallsOf = (reply: Reply): readonly ReplyToolCall[] =>
+  (typeof reply === 'object' && !Array.isArray(reply) ? reply.toolCalls : undefined) ?? [];
+
 const finishReasonOf = (reply: Reply): string =>
-  (typeof reply === 'object' && !Array.isArray(reply) ? reply.finishReason : undefined) ?? 'stop';
+  (typeof reply === 'object' && !Array.isArray(reply) ? reply.finishReason : undefined) ??
+  (toolCallsOf(reply).length > 0 ? 'tool_calls' : 'stop');
+
+const openAIToolCall = (call: ReplyToolCall) => ({
+  id: call.id,
+  type: 'function',
+  function: { name: call.name, arguments: call.arguments },
+});
 
 export function completionJSON(id: string, model: string, texts: string[], reply: Reply, usage: ServerUsage) {
   return {
@@ -81,7 +99,12 @@ export function completionJSON(id: string, model: string, texts: string[], reply
     model,
     choices: texts.map((text, index) => ({
       index,
-      message: { role: 'assistant', content: text, refusal: null },
+      message: {
+        role: 'assistant',
+        content: toolCallsOf(reply).length > 0 && text === '' ? null : text,
+        refusal: null,
+        ...(toolCallsOf(reply).length > 0 ? { tool_calls: toolCallsOf(reply).map(openAIToolCall) } : {}),
+      },
       logprobs: null,
       finish_reason: finishReasonOf(reply),
     })),
@@ -115,6 +138,23 @@ export function streamPayloads(options: {
       const content = text.slice(start, start + options.chunkSize);
       payloads.push({ ...base, choices: [{ index, delta: { content }, finish_reason: null }] });
     }
+    // Tool calls stream as OpenAI sends them: id and name first, then the arguments in pieces.
+    toolCallsOf(options.reply).forEach((call, callIndex) => {
+      const head = {
+        index: callIndex,
+        id: call.id,
+        type: 'function',
+        function: { name: call.name, arguments: '' },
+      };
+      payloads.push({ ...base, choices: [{ index, delta: { tool_calls: [head] }, finish_reason: null }] });
+      for (let start = 0; start < call.arguments.length; start += options.chunkSize) {
+        const piece = {
+          index: callIndex,
+          function: { arguments: call.arguments.slice(start, start + options.chunkSize) },
+        };
+        payloads.push({ ...base, choices: [{ index, delta: { tool_calls: [piece] }, finish_reason: null }] });
+      }
+    });
     payloads.push({ ...base, choices: [{ index, delta: {}, finish_reason: finishReasonOf(options.reply) }] });
   });
   if (options.includeUsage) payloads.push({ ...base, choices: [], usage: options.usage });

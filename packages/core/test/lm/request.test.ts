@@ -150,10 +150,11 @@ describe('LM.request', () => {
     expect(() => h.lm({ numRetries: -1 })).toThrow(/numRetries/);
   });
 
-  it('declares json_schema structured outputs by default, overridable', () => {
-    expect(h.lm().capabilities).toEqual({ responseFormat: 'json_schema' });
-    expect(h.lm({ capabilities: { responseFormat: 'none' } }).capabilities).toEqual({
+  it('declares json_schema structured outputs and function calling by default, overridable', () => {
+    expect(h.lm().capabilities).toEqual({ responseFormat: 'json_schema', functionCalling: true });
+    expect(h.lm({ capabilities: { responseFormat: 'none', functionCalling: false } }).capabilities).toEqual({
       responseFormat: 'none',
+      functionCalling: false,
     });
   });
 });
