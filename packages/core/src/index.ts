@@ -27,7 +27,8 @@ export {
 export { LMCache, type LMCacheOptions } from './lm/cache.js';
 export { type DummyAnswer, DummyLM, type DummyRule } from './lm/dummy.js';
 export { formatHistory } from './lm/inspect-history.js';
-export { LM, type LMOptions } from './lm/lm.js';
+export { DEFAULT_TIMEOUT_MS, LM, type LMOptions } from './lm/lm.js';
+export { PROVIDERS, type Provider, type ResponseFormatSupport } from './lm/providers.js';
 export type { LMStateOptions } from './lm/state.js';
 export type {
   ChatMessage,

@@ -4,7 +4,8 @@ import { ConfigurationError, LMAbortError } from '../errors.js';
 import { settings } from '../settings.js';
 import { type CachedCompletion, cacheKey, LMCache, type LMCacheOptions } from './cache.js';
 import { formatHistory } from './inspect-history.js';
-import { checkReasoningModel, isReasoningModel, splitModel } from './model-name.js';
+import { checkReasoningModel, isReasoningModel } from './model-name.js';
+import { type Route, resolveRoute } from './providers.js';
 import { LM_CLASS_MARKER, type LMStateOptions, parseLMState } from './state.js';
 import { ChatTransport, type Completion } from './transport.js';
 import type {
@@ -21,9 +22,9 @@ import { addUsage } from './usage.js';
 import { recordLmUsage } from './usage-tracker.js';
 
 export interface LMOptions {
-  /** Default: `process.env.OPENAI_API_KEY`. Never written to history, errors, logs or state. */
+  /** Default: the provider's variable (`OPENAI_API_KEY`, `ANTHROPIC_API_KEY`, ...). Never written to history, errors, logs or state. */
   apiKey?: string | undefined;
-  /** Any OpenAI-compatible endpoint (vLLM, Ollama, llama.cpp). Default: `process.env.OPENAI_BASE_URL`. */
+  /** Any OpenAI-compatible endpoint (vLLM, Ollama, llama.cpp). Default: the provider's endpoint (`OPENAI_BASE_URL` for `openai/`). */
   baseURL?: string | undefined;
   temperature?: number | undefined;
   maxTokens?: number | undefined;
@@ -38,7 +39,7 @@ export interface LMOptions {
   retryMaxMs?: number | undefined;
   /** Max in-flight HTTP requests of this LM and its copies (default unbounded). */
   concurrency?: number | undefined;
-  /** Per-attempt timeout in ms (for streams: the wait for each chunk). A timeout is retried. */
+  /** Per-attempt timeout in ms (for streams: the wait for each chunk), default 120000. A timeout is retried. */
   timeoutMs?: number | undefined;
   /** Extra HTTP headers for every request. */
   headers?: Readonly<Record<string, string>> | undefined;
@@ -87,7 +88,9 @@ interface PreparedCall {
 /**
  * DSPy's LM for any OpenAI-compatible Chat Completions endpoint, through the openai SDK.
  *
- * - `model` is `provider/name`; the request sends `name` (`openai/gpt-4o-mini` -> `gpt-4o-mini`).
+ * - `model` is `provider/name`, routed by the provider table (providers.ts) to that provider's
+ *   endpoint and key variable; the request sends `name` (`openai/gpt-4o-mini` -> `gpt-4o-mini`).
+ *   With a `baseURL`, a model of any other shape is sent as it is.
  * - Cache: on by default. The memory LRU is shared by every LM using the same disk folder (as
  *   DSPy shares its cache process-wide); a hit makes no request, adds no usage, but is recorded
  *   in `history`. The key is the SHA-256 of the canonical request (never the key or base URL).
@@ -97,7 +100,10 @@ interface PreparedCall {
  */
 export class LM implements LanguageModel {
   readonly model: string;
+  /** The routing provider (`openai`, `anthropic`, ...; `openai_compatible` for an unknown prefix with a `baseURL`). */
   readonly provider: string;
+  /** Where requests go; undefined means the openai SDK's default endpoint. */
+  readonly baseURL: string | undefined;
   readonly modelType = 'chat' as const;
   /** Default request parameters, DSPy's `lm.kwargs` (snake_case; `null` = not sent). */
   readonly kwargs: Readonly<Record<string, unknown>>;
@@ -108,6 +114,7 @@ export class LM implements LanguageModel {
   /** Running token totals of the requests this LM made (cache hits excluded). */
   readonly usage: Usage = {};
   readonly #options: LMOptions;
+  readonly #route: Route;
   readonly #cacheOptions: LMCacheOptions;
   #cacheStore: LMCache | undefined;
   #queue: PQueue | undefined;
@@ -137,8 +144,10 @@ export class LM implements LanguageModel {
     if (params.rollout_id === null) delete params.rollout_id;
     checkReasoningModel(model, options.temperature, maxTokens);
 
+    this.#route = resolveRoute(model, options);
     this.model = model;
-    this.provider = splitModel(model).provider;
+    this.provider = this.#route.provider;
+    this.baseURL = this.#route.baseURL;
     const maxKey = isReasoningModel(model) ? 'max_completion_tokens' : 'max_tokens';
     this.kwargs = Object.freeze({
       temperature: options.temperature ?? null,
@@ -149,12 +158,13 @@ export class LM implements LanguageModel {
     this.cache = options.cache !== false;
     this.#cacheOptions = typeof options.cache === 'object' ? { ...options.cache } : {};
     this.numRetries = options.numRetries ?? 3;
-    this.capabilities = { responseFormat: 'json_schema', functionCalling: true, ...options.capabilities };
-    this.#options = {
-      ...options,
-      apiKey: options.apiKey ?? process.env.OPENAI_API_KEY,
-      baseURL: options.baseURL ?? process.env.OPENAI_BASE_URL,
+    this.capabilities = {
+      responseFormat: this.#route.responseFormat,
+      functionCalling: true,
+      ...options.capabilities,
     };
+    // Kept as given: a copy with another model routes to that model's provider.
+    this.#options = { ...options };
     this.#queue =
       options.concurrency === undefined ? undefined : new PQueue({ concurrency: options.concurrency });
     this.#transport = this.#makeTransport();
@@ -263,18 +273,21 @@ export class LM implements LanguageModel {
 
   #makeTransport(): ChatTransport {
     const options = this.#options;
+    const route = this.#route;
     return new ChatTransport({
       model: this.model,
       provider: this.provider,
-      apiKey: options.apiKey,
-      baseURL: options.baseURL,
+      apiKey: route.apiKey,
+      baseURL: route.baseURL,
+      keyEnv: route.keyEnv,
+      keyRequired: route.keyRequired,
       headers: options.headers ?? {},
       retry: {
         numRetries: this.numRetries,
         baseMs: options.retryBaseMs ?? 250,
         maxMs: options.retryMaxMs ?? 8000,
       },
-      timeoutMs: options.timeoutMs,
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       queue: this.#queue,
     });
   }
@@ -311,12 +324,11 @@ export class LM implements LanguageModel {
     }
     const messages = req.messages.map((message) => ({ ...message }));
     const { rollout_id: _rolloutId, ...sent } = params;
-    const requestModel = splitModel(this.model).name;
     if (useCache) this.#cacheStore ??= new LMCache(this.#cacheOptions);
     return {
       messages,
       params,
-      body: { model: requestModel, messages, ...sent },
+      body: { model: this.#route.requestModel, messages, ...sent },
       // Hashing the canonical request costs ~9 µs: only when the cache is used.
       key: useCache ? cacheKey({ model: this.model, messages, ...params }) : '',
       cache: useCache ? this.#cacheStore : undefined,
@@ -371,6 +383,12 @@ const withToolCalls = (
   toolCalls: (LMToolCall[] | undefined)[] | undefined,
 ): CachedCompletion =>
   toolCalls?.some((calls) => calls && calls.length > 0) ? { outputs, toolCalls } : { outputs };
+
+/**
+ * Two minutes per attempt (DSPy waits 600 s): longer than a long non-streamed completion takes,
+ * short enough that a hung server frees a web app's request and concurrency slot in minutes.
+ */
+export const DEFAULT_TIMEOUT_MS = 120_000;
 
 const numberOrUndefined = (value: unknown): number | undefined =>
   typeof value === 'number' ? value : undefined;

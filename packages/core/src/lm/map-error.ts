@@ -13,6 +13,7 @@ import {
   LMUnexpectedError,
   LMUnsupportedModelError,
 } from '../errors.js';
+import { connectionCause } from './connection-cause.js';
 
 export interface ErrorContext {
   model: string;
@@ -21,6 +22,12 @@ export interface ErrorContext {
   secret: string | undefined;
   /** How many attempts were made (for the message). */
   attempts: number;
+  /** The endpoint as `describeEndpoint` shows it (no credentials). */
+  endpoint: string;
+  /** The variable the key comes from, for the hint of a 401. */
+  keyEnv?: string | undefined;
+  /** The per-attempt timeout, for the timeout message. */
+  timeoutMs?: number | undefined;
 }
 
 /** Why an attempt ended without an answer, as seen by our own timer and the caller's signal. */
@@ -66,7 +73,6 @@ const classFor = (status: number, code: unknown, text: string): LMErrorClass => 
 };
 
 const HINTS = new Map<LMErrorClass, string>([
-  [LMAuthError, 'Check the API key (the `apiKey` option or OPENAI_API_KEY) and its permissions.'],
   [LMBillingError, "Check the provider account's billing and quota."],
   [LMUnsupportedModelError, 'Check the model name and that the base URL serves it.'],
   [LMRateLimitError, 'Lower `concurrency`, raise `numRetries`, or wait for the rate limit to reset.'],
@@ -78,8 +84,16 @@ const HINTS = new Map<LMErrorClass, string>([
   ],
 ]);
 
-const create = (Class: LMErrorClass, message: string, details: LMErrorDetails): LMError => {
-  const hint = HINTS.get(Class);
+const create = (
+  Class: LMErrorClass,
+  message: string,
+  details: LMErrorDetails,
+  keyEnv?: string | undefined,
+): LMError => {
+  const hint =
+    Class === LMAuthError
+      ? `Check the API key (the \`apiKey\` option or ${keyEnv ?? 'the provider key variable'}) and its permissions.`
+      : HINTS.get(Class);
   return new Class(hint ? `${message} ${hint}` : message, details);
 };
 
@@ -108,13 +122,17 @@ export function mapError(thrown: unknown, context: ErrorContext, state: AttemptS
   if (state.aborted)
     return { error: new LMAbortError('The request was aborted by its AbortSignal.', base), retryable: false };
   if (state.timedOut || thrown instanceof APIConnectionTimeoutError) {
-    return { error: create(LMTimeoutError, `The request timed out${attempts}.`, base), retryable: true };
+    const after = context.timeoutMs === undefined ? '' : ` after ${context.timeoutMs} ms`;
+    const message = `The request to ${context.endpoint} timed out${after}${attempts}.`;
+    return { error: create(LMTimeoutError, message, base), retryable: true };
   }
   if (thrown instanceof APIUserAbortError) {
     return { error: new LMAbortError('The request was aborted.', base), retryable: false };
   }
   if (thrown instanceof APIConnectionError) {
-    const error = new LMUnexpectedError(`Could not connect to the provider${attempts}: ${text}`, base);
+    const cause = connectionCause(thrown) ?? text;
+    const message = `Could not connect to ${context.endpoint}${attempts}: ${redact(cause, context.secret)}`;
+    const error = new LMUnexpectedError(message, base);
     return { error, retryable: true };
   }
   if (thrown instanceof APIError) {
@@ -141,7 +159,10 @@ export function mapError(thrown: unknown, context: ErrorContext, state: AttemptS
     const detail = text.startsWith(`${thrown.status} `) ? text.slice(String(thrown.status).length + 1) : text;
     const message = `HTTP ${thrown.status} from ${context.provider}${attempts}: ${detail.replace(/\.$/, '')}.`;
     const Class = classFor(thrown.status, thrown.code, rawText);
-    return { error: create(Class, message, details), retryable: RETRYABLE_STATUS(thrown.status) };
+    return {
+      error: create(Class, message, details, context.keyEnv),
+      retryable: RETRYABLE_STATUS(thrown.status),
+    };
   }
   if (thrown instanceof SyntaxError) {
     const message = `The provider returned a body that is not valid JSON${attempts}: ${text}`;

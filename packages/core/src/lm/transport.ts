@@ -6,6 +6,7 @@ import type {
 import type PQueue from 'p-queue';
 import { z } from 'zod';
 import { ConfigurationError, LMUnexpectedError } from '../errors.js';
+import { describeEndpoint } from './connection-cause.js';
 import { type AttemptState, type MappedError, mapError, redact } from './map-error.js';
 import { AttemptError, type RetryPolicy, withRetries } from './retry.js';
 import type { LMStreamChunk, LMToolCall, Usage } from './types.js';
@@ -19,6 +20,10 @@ export interface TransportOptions {
   provider: string;
   apiKey: string | undefined;
   baseURL: string | undefined;
+  /** The variable the key is read from, named when it is missing. */
+  keyEnv: string | undefined;
+  /** False for servers you run, which accept any key. */
+  keyRequired: boolean;
   headers: Readonly<Record<string, string>>;
   retry: RetryPolicy;
   timeoutMs: number | undefined;
@@ -328,8 +333,13 @@ export class ChatTransport {
   }
 
   #map(thrown: unknown, attempts: number, state: AttemptState): MappedError {
-    const { model, provider, apiKey } = this.#options;
-    return mapError(thrown, { model, provider, secret: apiKey, attempts }, state);
+    const { model, provider, apiKey, baseURL, timeoutMs, keyEnv } = this.#options;
+    const endpoint = describeEndpoint(baseURL);
+    return mapError(
+      thrown,
+      { model, provider, secret: apiKey, attempts, endpoint, timeoutMs, keyEnv },
+      state,
+    );
   }
 
   /** Takes a slot of the concurrency queue; the returned function frees it. */
@@ -351,10 +361,10 @@ export class ChatTransport {
 
   #getClient(): OpenAI {
     if (this.#client) return this.#client;
-    const { apiKey, baseURL, headers, model } = this.#options;
-    if (!apiKey && !isLocal(baseURL)) {
+    const { apiKey, baseURL, headers, model, keyEnv, keyRequired } = this.#options;
+    if (!apiKey && keyRequired && !isLocal(baseURL)) {
       throw new ConfigurationError(
-        `No API key for LM '${model}'. Set the OPENAI_API_KEY environment variable or pass ` +
+        `No API key for LM '${model}'. Set the ${keyEnv ?? 'provider key'} environment variable or pass ` +
           '`new LM(model, { apiKey })` (a local server at localhost/127.0.0.1 needs none).',
       );
     }
