@@ -18,10 +18,14 @@ describe('signature strings', () => {
     expect(Object.keys(signature('question->answer').fields)).toEqual(['question', 'answer']);
   });
 
-  it('allows empty sides', () => {
+  it('allows an empty input side', () => {
     expect(Object.keys(signature('-> answer').inputFields)).toEqual([]);
-    expect(Object.keys(signature('question ->').outputFields)).toEqual([]);
     expect(signature('-> b').instructions).toBe('Given the fields , produce the fields `b`.');
+  });
+
+  it('rejects a signature without output fields, naming the fix', () => {
+    expect(() => signature('question -> ')).toThrow(SignatureError);
+    expect(() => signature('question ->')).toThrow(/no output fields.*'question -> answer'/);
   });
 
   it('computes the default instructions once', () => {

@@ -18,8 +18,16 @@ export type OutputsOf<S> = S extends string
     ? O
     : FieldValues;
 
-/** A Prediction whose output fields are typed. */
-export type TypedPrediction<O> = Prediction & Readonly<O>;
+/** An object type without its string and number index signatures. */
+type WithoutIndex<T> = {
+  [K in keyof T as string extends K ? never : number extends K ? never : K]: T[K];
+};
+
+/**
+ * A Prediction whose output fields are typed: exactly the signature's fields (reading any other
+ * name is a type error, so `pred.answr` does not compile), and still assignable to `Prediction`.
+ */
+export type TypedPrediction<O> = WithoutIndex<Prediction> & Readonly<O>;
 
 /**
  * Keys of a call that control the call instead of filling an input field. A type alias, not an

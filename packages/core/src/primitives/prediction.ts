@@ -1,4 +1,4 @@
-import { DspyError } from '../errors.js';
+import { DspyError, InputError } from '../errors.js';
 import type { Usage } from '../lm/types.js';
 import { Example, type ExampleData } from './example.js';
 
@@ -55,15 +55,27 @@ export class Completions {
   }
 }
 
+interface PredictionExtras {
+  completions?: Completions | undefined;
+  usage?: Record<string, Usage> | undefined;
+}
+
+// Outside the class for the same reason as Example's internals: Prediction types stay structural.
+const extras = new WeakMap<Prediction, PredictionExtras>();
+
+const extrasOf = (prediction: Prediction): PredictionExtras => {
+  let found = extras.get(prediction);
+  if (!found) {
+    found = {};
+    extras.set(prediction, found);
+  }
+  return found;
+};
+
 /** A module's output: an Example with the completions of every choice and the LM usage. */
 export class Prediction extends Example {
-  #completions: Completions | undefined;
-  #usage: Record<string, Usage> | undefined;
-
   constructor(values: ExampleData | Example = {}, overrides: ExampleData = {}) {
     super(values, overrides);
-    this.#completions = undefined;
-    this.#usage = undefined;
     if (new.target === Prediction) Object.freeze(this);
   }
 
@@ -73,22 +85,34 @@ export class Prediction extends Example {
   ): Prediction {
     const completions = Completions.from(value);
     const prediction = new Prediction(completions.length > 0 ? completions.toArray()[0] : {});
-    prediction.#completions = completions;
+    extrasOf(prediction).completions = completions;
     return prediction;
   }
 
   get completions(): Completions {
-    this.#completions ??= new Completions([this.toRecord()]);
-    return this.#completions;
+    const own = extrasOf(this);
+    own.completions ??= new Completions([this.toRecord()]);
+    return own.completions;
   }
 
   /** Token usage by model name, when usage tracking was on for the call. */
   getLmUsage(): Record<string, Usage> | undefined {
-    return this.#usage;
+    return extras.get(this)?.usage;
   }
 
   setLmUsage(usage: Record<string, Usage> | undefined): void {
-    this.#usage = usage;
+    extrasOf(this).usage = usage;
+  }
+
+  /**
+   * The value of field `key`. A name that is not a field throws with the fields there are (as
+   * Python's attribute access does), unless a `fallback` is given.
+   */
+  override get(key: string, ...fallback: [unknown?]): unknown {
+    if (this.has(key) || fallback.length > 0) return super.get(key, fallback[0]);
+    throw new InputError(
+      `'Prediction' object has no attribute '${key}'. Its fields: ${this.keys().join(', ') || '(none)'}.`,
+    );
   }
 
   override inputs(): this {

@@ -386,9 +386,16 @@ function parseSignature(text: string, options?: string | SignatureOptions): AnyS
   const [left, right] = text.split('->') as [string, string];
   const resolved = typeof options === 'string' ? { instructions: options } : (options ?? {});
   const customTypes = resolved.customTypes ?? {};
+  const outputs = parseSide(right, 'output', text, customTypes);
+  // Python accepts it, but a predictor without outputs can only return an empty Prediction.
+  if (outputs.length === 0) {
+    throw new SignatureError(
+      `Signature '${text}' has no output fields: name at least one after '->' (e.g. '${left.trim() || 'question'} -> answer').`,
+    );
+  }
   return new Signature({
     inputFields: Object.fromEntries(parseSide(left, 'input', text, customTypes)),
-    outputFields: Object.fromEntries(parseSide(right, 'output', text, customTypes)),
+    outputFields: Object.fromEntries(outputs),
     instructions: resolved.instructions,
   });
 }
