@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
  * - An info string containing `no-run` (```ts no-run) marks a fragment: neither checked nor run.
  */
 export const root = fileURLToPath(new URL('../../', import.meta.url));
-export const DOCUMENTS = ['README.md', 'examples/README.md'];
+export const DOCUMENTS = ['README.md', 'examples/README.md', 'packages/core/README.md'];
 
 export interface Block {
   doc: string;

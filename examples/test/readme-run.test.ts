@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type OfflineModel, startOfflineModel } from '../lib/offline-model.mjs';
-import { extractBlocks, root, writeBlocks } from './readme-blocks.ts';
+import { DOCUMENTS, extractBlocks, root, writeBlocks } from './readme-blocks.ts';
 
 // Every ```ts block of README.md and examples/README.md runs as its own module against the local
 // server answering with the offline scripted model (conventions: readme-blocks.ts).
@@ -49,7 +49,7 @@ describe('README code blocks', () => {
   });
 
   it('finds blocks in every document', () => {
-    expect(new Set(blocks.map((block) => block.doc)).size).toBe(2);
+    expect(new Set(blocks.map((block) => block.doc)).size).toBe(DOCUMENTS.length);
   });
 
   for (const block of blocks) {
