@@ -4,10 +4,10 @@ export { BaseAdapter, buildRequest } from './base-adapter.js';
 export { ChatAdapter, type ChatAdapterOptions, chatSections } from './chat-adapter.js';
 export { DspyAdapter, type UserContentOptions } from './dspy-adapter.js';
 export { formatValue, pyJson, pyText, toJsonData } from './format-value.js';
-export { pyStrip } from './python-text.js';
 export { JSONAdapter, type JSONAdapterOptions } from './json-adapter.js';
 export { structuredOutputSchema, structuredResponseFormat, toJsonSchema } from './json-schema.js';
 export { parseValue, ValueParseError } from './parse-value.js';
+export { pyStrip } from './python-text.js';
 export {
   TemplateAdapter,
   type TemplateAdapterOptions,

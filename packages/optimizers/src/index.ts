@@ -17,6 +17,18 @@ export {
   EvaluationResult,
 } from './evaluate.js';
 export type { EvaluationRow } from './evaluate-table.js';
+export type { AutoBudget } from './gepa/budget.js';
+export type { CandidateSelectionStrategy } from './gepa/candidate-selection.js';
+export type { ComponentSelector } from './gepa/component-selection.js';
+export type { FeedbackMetric, FeedbackValue, ScoreWithFeedback } from './gepa/feedback-metric.js';
+export { GEPA, type GEPACompileOptions, type GEPAOptions, type WithDetailedResults } from './gepa/gepa.js';
+export {
+  extractInstruction,
+  REFLECTION_PROMPT_TEMPLATE,
+  reflectionPrompt,
+} from './gepa/instruction-proposal.js';
+export type { ReflectiveExample } from './gepa/reflective-dataset.js';
+export type { GepaDetailedResults } from './gepa/results.js';
 export {
   LabeledFewShot,
   type LabeledFewShotCompileOptions,
@@ -36,11 +48,3 @@ export {
   type RandomSearchOptions,
   type RandomSearchResult,
 } from './random-search.js';
-export type { AutoBudget } from './gepa/budget.js';
-export type { CandidateSelectionStrategy } from './gepa/candidate-selection.js';
-export type { ComponentSelector } from './gepa/component-selection.js';
-export type { FeedbackMetric, FeedbackValue, ScoreWithFeedback } from './gepa/feedback-metric.js';
-export { GEPA, type GEPACompileOptions, type GEPAOptions, type WithDetailedResults } from './gepa/gepa.js';
-export { extractInstruction, REFLECTION_PROMPT_TEMPLATE, reflectionPrompt } from './gepa/instruction-proposal.js';
-export type { ReflectiveExample } from './gepa/reflective-dataset.js';
-export type { GepaDetailedResults } from './gepa/results.js';

@@ -85,7 +85,8 @@ export function fixtureMetric(fixture: Pick<Fixture, 'judge' | 'metric_hint'>): 
     const want = String(gold.answer);
     const score =
       fixture.judge === 'both'
-        ? (got === got.toUpperCase() && /[A-Z]/.test(got) ? 0.5 : 0) + (got.toLowerCase() === want.toLowerCase() ? 0.5 : 0)
+        ? (got === got.toUpperCase() && /[A-Z]/.test(got) ? 0.5 : 0) +
+          (got.toLowerCase() === want.toLowerCase() ? 0.5 : 0)
         : Number(got === want);
     if (score === 1) return new Prediction({ score, feedback: 'Correct.' });
     return new Prediction({ score, feedback: `Expected '${want}' but got '${got}': ${fixture.metric_hint}` });
@@ -120,7 +121,10 @@ async function run(fixture: Fixture, concurrency: number) {
   } as GEPAOptions);
   const program = student(fixture.program);
   const optimized = await context({ lm: task, logger: recordingLogger() }, () =>
-    gepa.compile(program, { trainset: fixture.trainset.map(toExample), valset: fixture.valset.map(toExample) }),
+    gepa.compile(program, {
+      trainset: fixture.trainset.map(toExample),
+      valset: fixture.valset.map(toExample),
+    }),
   );
   return { optimized, task, reflection, log };
 }
@@ -139,9 +143,9 @@ describe.each(fixtures)('GEPA run $name (real Python DSPy 3.3.1 + gepa)', (fixtu
     expect(details.candidateInstructions).toEqual(fixture.result.candidates_instructions);
     expect(details.parents).toEqual(fixture.result.parents);
     expect(details.valAggregateScores).toEqual(fixture.result.val_aggregate_scores);
-    expect(details.valSubscores.map((s) => Object.fromEntries(Object.entries(s).map(([k, v]) => [String(k), v])))).toEqual(
-      fixture.result.val_subscores,
-    );
+    expect(
+      details.valSubscores.map((s) => Object.fromEntries(Object.entries(s).map(([k, v]) => [String(k), v]))),
+    ).toEqual(fixture.result.val_subscores);
     expect(details.discoveryEvalCounts).toEqual(fixture.result.discovery_eval_counts);
     expect(details.totalMetricCalls).toBe(fixture.result.total_metric_calls);
     expect(details.numFullValEvals).toBe(fixture.result.num_full_val_evals);

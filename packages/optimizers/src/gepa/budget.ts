@@ -21,7 +21,9 @@ export function checkBudget(options: BudgetOptions): void {
     );
   }
   if (options.auto !== undefined && !Object.hasOwn(AUTO_CANDIDATES, options.auto)) {
-    throw new ConfigurationError(`\`auto\` must be 'light', 'medium' or 'heavy', got ${String(options.auto)}.`);
+    throw new ConfigurationError(
+      `\`auto\` must be 'light', 'medium' or 'heavy', got ${String(options.auto)}.`,
+    );
   }
   for (const key of ['maxMetricCalls', 'maxFullEvals'] as const) {
     const value = options[key];
@@ -60,6 +62,7 @@ export function resolveMaxMetricCalls(
       sizes.valset ?? sizes.trainset,
     );
   }
-  if (options.maxFullEvals !== undefined) return options.maxFullEvals * (sizes.trainset + (sizes.valset ?? 0));
+  if (options.maxFullEvals !== undefined)
+    return options.maxFullEvals * (sizes.trainset + (sizes.valset ?? 0));
   return options.maxMetricCalls!;
 }

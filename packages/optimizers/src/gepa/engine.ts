@@ -17,7 +17,9 @@ async function addEvaluated(ctx: RunContext, state: GepaState, candidate: Candid
   const index = state.addCandidate(candidate, parents, byIndex(evaluation.scores), discovery);
   const iteration = state.i + 1;
   if (index === state.bestIndex()) {
-    ctx.log(`Iteration ${iteration}: Found a better program on the valset with score ${state.averageScore(index)}.`);
+    ctx.log(
+      `Iteration ${iteration}: Found a better program on the valset with score ${state.averageScore(index)}.`,
+    );
   }
   ctx.log(`Iteration ${iteration}: Valset score for new program: ${state.averageScore(index)}`);
   return index;
@@ -73,15 +75,24 @@ export async function runEngine(
   return state;
 }
 
-async function judge(ctx: RunContext, state: GepaState, proposal: Proposal, merge: MergeScheduler | undefined) {
+async function judge(
+  ctx: RunContext,
+  state: GepaState,
+  proposal: Proposal,
+  merge: MergeScheduler | undefined,
+) {
   const iteration = state.i + 1;
   const oldSum = sum(proposal.scoresBefore);
   const newSum = sum(proposal.scoresAfter);
   if (!(newSum > oldSum)) {
-    ctx.log(`Iteration ${iteration}: New subsample score ${newSum} is not better than old score ${oldSum}, skipping`);
+    ctx.log(
+      `Iteration ${iteration}: New subsample score ${newSum} is not better than old score ${oldSum}, skipping`,
+    );
     return;
   }
-  ctx.log(`Iteration ${iteration}: Accepted candidate (subsample score ${oldSum} -> ${newSum}); running full eval.`);
+  ctx.log(
+    `Iteration ${iteration}: Accepted candidate (subsample score ${oldSum} -> ${newSum}); running full eval.`,
+  );
   await addEvaluated(ctx, state, proposal.candidate, proposal.parents);
   if (merge) {
     merge.lastIterFoundNewProgram = true;

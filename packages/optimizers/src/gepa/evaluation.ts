@@ -104,7 +104,10 @@ async function runOne(
     const trace: TraceEntry[] = [];
     const run = await context({ trace }, async () => {
       try {
-        return { prediction: await runProgram(program, example) as Prediction | FailedPrediction, failed: undefined };
+        return {
+          prediction: (await runProgram(program, example)) as Prediction | FailedPrediction,
+          failed: undefined,
+        };
       } catch (error) {
         if (!(error instanceof AdapterParseError)) throw error;
         return { prediction: new FailedPrediction(error.completion), failed: error };
@@ -117,7 +120,12 @@ async function runOne(
         inputs: example.inputs().toRecord(),
         prediction: run.prediction,
       });
-      const trajectory = { example, prediction: run.prediction, trace: fullTrace, score: evaluator.failureScore };
+      const trajectory = {
+        example,
+        prediction: run.prediction,
+        trace: fullTrace,
+        score: evaluator.failureScore,
+      };
       return { output: run.prediction, score: evaluator.failureScore, trajectory };
     }
     const prediction = run.prediction as Prediction;

@@ -70,7 +70,9 @@ export function feedbackOf(value: unknown): string {
     const feedback = fieldOf(value, 'feedback');
     if (typeof feedback === 'string') return feedback;
     if (feedback !== undefined && feedback !== null) {
-      throw new MetricError(`The GEPA metric returned feedback of type ${typeof feedback}; feedback must be a string.`);
+      throw new MetricError(
+        `The GEPA metric returned feedback of type ${typeof feedback}; feedback must be a string.`,
+      );
     }
     return `This trajectory got a score of ${pyScore(fieldOf(value, 'score'))}.`;
   }

@@ -6,7 +6,7 @@ import {
   type LanguageModel,
   settings,
 } from '@dspy-ts/core';
-import { checkExamples, type CompileOptions, Optimizer, type Program, withCallbacks } from '../optimizer.js';
+import { type CompileOptions, checkExamples, Optimizer, type Program, withCallbacks } from '../optimizer.js';
 import { demoHolders } from '../predictors.js';
 import { Random } from '../rng.js';
 import { EpochShuffledBatchSampler } from './batch-sampler.js';
@@ -140,7 +140,10 @@ export class GEPA extends Optimizer {
     return withCallbacks('Compile', this, { student, ...options }, () => this.#compile(student, options));
   }
 
-  async #compile<P extends Program>(student: P, options: GEPACompileOptions<P>): Promise<WithDetailedResults<P>> {
+  async #compile<P extends Program>(
+    student: P,
+    options: GEPACompileOptions<P>,
+  ): Promise<WithDetailedResults<P>> {
     checkExamples('trainset', options.trainset);
     if (options.trainset.length === 0) {
       throw new InputError('GEPA needs a non-empty trainset: it reflects on minibatches drawn from it.');
@@ -148,11 +151,14 @@ export class GEPA extends Optimizer {
     if (options.teacher !== undefined) throw new ConfigurationError('Teacher is not supported in GEPA yet.');
     if (options.valset !== undefined) {
       checkExamples('valset', options.valset);
-      if (options.valset.length === 0) throw new InputError('The GEPA valset is empty; omit it to use the trainset.');
+      if (options.valset.length === 0)
+        throw new InputError('The GEPA valset is empty; omit it to use the trainset.');
     }
     const predictors = demoHolders(student);
     if (predictors.length === 0) {
-      throw new ConfigurationError('GEPA needs a program with at least one predictor whose instructions it can evolve.');
+      throw new ConfigurationError(
+        'GEPA needs a program with at least one predictor whose instructions it can evolve.',
+      );
     }
     const trainset = [...options.trainset];
     const maxMetricCalls = resolveMaxMetricCalls(this, {
@@ -201,7 +207,9 @@ export class GEPA extends Optimizer {
       maxMetricCalls,
       log,
     };
-    const seed = Object.fromEntries(predictors.map(([name, predictor]) => [name, predictor.signature.instructions]));
+    const seed = Object.fromEntries(
+      predictors.map(([name, predictor]) => [name, predictor.signature.instructions]),
+    );
     const merge = this.useMerge ? new MergeScheduler(this.maxMergeInvocations) : undefined;
     const progress = gepaProgress(this.displayProgress, maxMetricCalls);
     let state: Awaited<ReturnType<typeof runEngine>>;

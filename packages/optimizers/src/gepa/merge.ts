@@ -14,7 +14,10 @@ const MAX_ATTEMPTS = 10;
 function weightedChoice<T>(rng: Random, population: readonly T[], weights: readonly number[]): T {
   const cumulative: number[] = [];
   let total = 0;
-  for (const weight of weights) cumulative.push((total += weight));
+  for (const weight of weights) {
+    total += weight;
+    cumulative.push(total);
+  }
   // Python raises on an all-zero total (a seed scoring 0 makes every merge crash the run); a uniform
   // draw keeps the run going. Positive totals draw exactly as Python does.
   if (!(total > 0)) return rng.choice(population);
@@ -73,7 +76,11 @@ export class MergeScheduler {
           hasDesirablePredictors(state.candidates, ancestor, i, j),
       );
       if (common.length > 0) {
-        const ancestor = weightedChoice(rng, common, common.map((a) => scores[a]!));
+        const ancestor = weightedChoice(
+          rng,
+          common,
+          common.map((a) => scores[a]!),
+        );
         return { i, j, ancestor };
       }
     }
@@ -151,7 +158,12 @@ export class MergeScheduler {
     ctx.log(`Iteration ${iteration}: Merged programs ${i} and ${j} via ancestor ${ancestor}`);
     const ids = this.#subsample(ctx.rng, state.subscores[i]!, state.subscores[j]!);
     if (ids.length === 0) return undefined;
-    const evaluation = await evaluateBatch(ctx.evaluator, merged, ids.map((id) => ctx.valset[id]!), false);
+    const evaluation = await evaluateBatch(
+      ctx.evaluator,
+      merged,
+      ids.map((id) => ctx.valset[id]!),
+      false,
+    );
     state.totalEvals += ids.length;
     // Python keys the subsample scores by id, so a repeated id reads its last run's score.
     const byId = new Map(ids.map((id, k) => [id, evaluation.scores[k]!]));
@@ -159,7 +171,10 @@ export class MergeScheduler {
     return {
       candidate: merged,
       parents: [i, j],
-      scoresBefore: [sumOf(ids.map((id) => state.subscores[i]!.get(id)!)), sumOf(ids.map((id) => state.subscores[j]!.get(id)!))],
+      scoresBefore: [
+        sumOf(ids.map((id) => state.subscores[i]!.get(id)!)),
+        sumOf(ids.map((id) => state.subscores[j]!.get(id)!)),
+      ],
       scoresAfter: ids.map((id) => byId.get(id)!),
       prompts: {},
     };

@@ -24,4 +24,5 @@ export function gepaProgress(enabled: boolean, maxMetricCalls: number): GepaProg
   };
 }
 
-const formatScore = (score: number): string => (Number.isInteger(score) ? score.toFixed(1) : score.toFixed(4));
+const formatScore = (score: number): string =>
+  Number.isInteger(score) ? score.toFixed(1) : score.toFixed(4);

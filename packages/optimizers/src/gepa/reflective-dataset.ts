@@ -1,10 +1,17 @@
 import { ChatAdapter, pyText } from '@dspy-ts/adapters';
-import { ConfigurationError, DspyError, type Example, History, type Prediction, settings, type Signature } from '@dspy-ts/core';
+import {
+  ConfigurationError,
+  DspyError,
+  History,
+  type Prediction,
+  type Signature,
+  settings,
+} from '@dspy-ts/core';
 import type { Program } from '../optimizer.js';
 import { demoHolders } from '../predictors.js';
 import type { Random } from '../rng.js';
-import { type FeedbackMetric, feedbackOf, scoreOf } from './feedback-metric.js';
 import { buildProgram, type EvaluationBatch, FailedPrediction, type GepaTraceEntry } from './evaluation.js';
+import { type FeedbackMetric, feedbackOf, scoreOf } from './feedback-metric.js';
 import type { Candidate } from './state.js';
 
 /** One record the reflection model reads: a predictor's inputs, what it produced, and the feedback. */
@@ -96,7 +103,13 @@ export async function makeReflectiveDataset(
         record.Feedback = parseFailureFeedback(predictor.signature);
       } else {
         const predTrace = [{ predictor: selected.predictor, inputs: selected.inputs, prediction: outputs }];
-        const value = await options.metric(example, prediction as Prediction, trace as never, name, predTrace);
+        const value = await options.metric(
+          example,
+          prediction as Prediction,
+          trace as never,
+          name,
+          predTrace,
+        );
         record.Feedback = feedbackOf(value);
         if (scoreOf(value) !== moduleScore && options.warnOnScoreMismatch.value) {
           settings.logger.warn(

@@ -1,3 +1,4 @@
+import { DspyError } from '@dspy-ts/core';
 import { selectCandidate } from './candidate-selection.js';
 import { selectComponents } from './component-selection.js';
 import { evaluateBatch } from './evaluation.js';
@@ -32,7 +33,7 @@ async function proposeTexts(
     const prompts: Record<string, string> = {};
     for (const name of components) {
       const samples = dataset.get(name);
-      if (!samples) throw new Error(`No reflective examples for component '${name}'.`);
+      if (!samples) throw new DspyError(`No reflective examples for component '${name}'.`);
       const { prompt, instruction } = await proposeInstruction(ctx.reflectionLm, candidate[name]!, samples);
       texts[name] = instruction;
       prompts[name] = prompt;
@@ -65,7 +66,9 @@ export async function proposeReflective(ctx: RunContext, state: GepaState): Prom
   const parent = state.candidates[parentIndex]!;
   const before = await evaluateBatch(ctx.evaluator, parent, minibatch, true);
   state.totalEvals += minibatch.length;
-  ctx.log(`Iteration ${iteration}: Selected program ${parentIndex} score: ${state.averageScore(parentIndex)}`);
+  ctx.log(
+    `Iteration ${iteration}: Selected program ${parentIndex} score: ${state.averageScore(parentIndex)}`,
+  );
 
   if (!before.trajectories || before.trajectories.length === 0) {
     ctx.log(`Iteration ${iteration}: No trajectories for parent ${parentIndex}. Skipping.`);
