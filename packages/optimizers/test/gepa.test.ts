@@ -215,10 +215,10 @@ describe('GEPA runs', () => {
   });
 });
 
-/** The rule model and a reflection model that writes the rule it read in the feedback, over HTTP. */
+/** The rule model, and a reflection model with a fixed proposal, over HTTP. */
 async function serverReply(body: ChatRequestBody): Promise<string> {
   const messages = body.messages as LMRequest['messages'];
-  if (messages[0]?.content.startsWith('I provided an assistant')) {
+  if (String(messages[0]?.content ?? '').startsWith('I provided an assistant')) {
     return '```\nAnswer with the last word of the question in UPPERCASE.\n```';
   }
   return (await new RuleTaskLM(['UPPERCASE']).request({ messages })).outputs[0]!;
