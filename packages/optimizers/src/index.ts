@@ -22,11 +22,6 @@ export type { CandidateSelectionStrategy } from './gepa/candidate-selection.js';
 export type { ComponentSelector } from './gepa/component-selection.js';
 export type { FeedbackMetric, FeedbackValue, ScoreWithFeedback } from './gepa/feedback-metric.js';
 export { GEPA, type GEPACompileOptions, type GEPAOptions, type WithDetailedResults } from './gepa/gepa.js';
-export {
-  extractInstruction,
-  REFLECTION_PROMPT_TEMPLATE,
-  reflectionPrompt,
-} from './gepa/instruction-proposal.js';
 export type { ReflectiveExample } from './gepa/reflective-dataset.js';
 export type { GepaDetailedResults } from './gepa/results.js';
 export {

@@ -14,7 +14,8 @@ import {
 import { type ChatRequestBody, startOpenAIServer } from '@dspy-ts/core/testing';
 import { describe, expect, it } from 'vitest';
 import { autoBudget } from '../src/gepa/budget.js';
-import { extractInstruction, type FeedbackMetric, GEPA, type GEPAOptions } from '../src/index.js';
+import { extractInstruction } from '../src/gepa/instruction-proposal.js';
+import { type FeedbackMetric, GEPA, type GEPAOptions } from '../src/index.js';
 import { RuleTaskLM, ScriptedReflectionLM } from './support/gepa-models.js';
 import { recordingLogger } from './support/helpers.js';
 

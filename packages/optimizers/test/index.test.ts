@@ -18,6 +18,7 @@ describe('@dspy-ts/optimizers entry', () => {
       'DspyError',
       'Evaluate',
       'EvaluationResult',
+      'GEPA',
       'LabeledFewShot',
       'MetricError',
       'Optimizer',
