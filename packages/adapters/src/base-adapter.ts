@@ -9,11 +9,14 @@ import {
   InputError,
   LMError,
   type LMRequest,
+  type LMResponse,
+  type LMToolCall,
   type Signature,
   withActiveAdapter,
 } from '@dspy-ts/core';
 import { pyText } from './format-value.js';
 import { applyOutputDefaults } from './layout.js';
+import { type NativeToolPlan, nativeOutputs, planNativeTools } from './native-tools.js';
 import type { FieldDelta, FieldStreamParser } from './streaming/field-text.js';
 import { lmChunks } from './streaming/lm-chunks.js';
 
@@ -46,7 +49,12 @@ export const isRetryable = (error: unknown, signal: AbortSignal | undefined): bo
 export function buildRequest(
   messages: ChatMessage[],
   config: Readonly<Record<string, unknown>>,
-  options: { signal?: AbortSignal | undefined; responseFormat?: unknown; keepTools?: boolean | undefined },
+  options: {
+    signal?: AbortSignal | undefined;
+    responseFormat?: unknown;
+    keepTools?: boolean | undefined;
+    plan?: NativeToolPlan | undefined;
+  },
 ): LMRequest {
   const request: LMRequest = { messages };
   const extra: Record<string, unknown> = {};
@@ -60,6 +68,11 @@ export function buildRequest(
     else extra[key] = value;
   }
   if (options.responseFormat !== undefined) request.responseFormat = options.responseFormat;
+  // The signature's tools replace any `tools` of the config, as DSPy's lm_kwargs["tools"] does.
+  if (options.plan?.tools) {
+    request.tools = options.plan.tools;
+    delete extra.tools;
+  }
   if (Object.keys(extra).length > 0) request.extra = extra;
   if (options.signal) request.signal = options.signal;
   return request;
@@ -72,8 +85,11 @@ export function buildRequest(
  */
 export abstract class BaseAdapter implements Adapter {
   abstract readonly name: string;
-  /** Native function calling keeps `tools` / `tool_choice` in the request (JSONAdapter's default). */
-  protected readonly keepTools: boolean = false;
+  /**
+   * Native function calling: a `list[Tool]` input and a `ToolCalls` output go through the LM's
+   * function calling instead of the prompt, and `tools` / `tool_choice` stay in the request.
+   */
+  readonly useNativeFunctionCalling: boolean = false;
 
   abstract format(
     signature: Signature,
@@ -93,20 +109,46 @@ export abstract class BaseAdapter implements Adapter {
     responseFormat?: unknown,
   ): Promise<Record<string, unknown>[]> {
     const { lm, config, signature, demos, inputs, signal } = options;
-    const messages = this.format(signature, demos, inputs);
-    const request = buildRequest(messages, config, { signal, responseFormat, keepTools: this.keepTools });
-    const response = await withActiveAdapter(this, () => lm.request(request));
-    return response.outputs.map((output: string | null | undefined) => {
-      if (output === '' || output === null || output === undefined) {
-        throw new AdapterParseError({
-          adapterName: this.name,
-          completion: pyText(output ?? null),
-          signature,
-          message: 'The LM returned an empty or null response.',
-        });
-      }
-      return this.finalize(signature, this.parse(signature, output));
+    const plan = planNativeTools(this.useNativeFunctionCalling, lm, signature, inputs);
+    const messages = this.format(plan.signature, demos, inputs);
+    const request = buildRequest(messages, config, {
+      signal,
+      responseFormat,
+      keepTools: this.useNativeFunctionCalling,
+      plan,
     });
+    const response = await withActiveAdapter(this, () => lm.request(request));
+    return response.outputs.map((output: string | null | undefined, index) =>
+      this.choiceOutputs(plan, signature, output, response.toolCalls?.[index]),
+    );
+  }
+
+  /** One choice's outputs: parsed, defaults applied, the model's tool calls as the ToolCalls output. */
+  protected choiceOutputs(
+    plan: NativeToolPlan,
+    signature: Signature,
+    output: string | null | undefined,
+    toolCalls: readonly LMToolCall[] | undefined,
+  ): Record<string, unknown> {
+    if (plan.outputName) {
+      return nativeOutputs({
+        adapterName: this.name,
+        plan,
+        original: signature,
+        text: output,
+        toolCalls,
+        parse: (sig, text) => this.parse(sig, text),
+      });
+    }
+    if (output === '' || output === null || output === undefined) {
+      throw new AdapterParseError({
+        adapterName: this.name,
+        completion: pyText(output ?? null),
+        signature,
+        message: 'The LM returned an empty or null response.',
+      });
+    }
+    return this.finalize(signature, this.parse(signature, output));
   }
 
   /**
@@ -121,8 +163,14 @@ export abstract class BaseAdapter implements Adapter {
     responseFormat?: unknown,
   ): AsyncGenerator<AdapterStreamEvent, Record<string, unknown>, undefined> {
     const { lm, config, signature, demos, inputs, signal } = options;
-    const messages = this.format(signature, demos, inputs);
-    const request = buildRequest(messages, config, { signal, responseFormat, keepTools: this.keepTools });
+    const plan = planNativeTools(this.useNativeFunctionCalling, lm, signature, inputs);
+    const messages = this.format(plan.signature, demos, inputs);
+    const request = buildRequest(messages, config, {
+      signal,
+      responseFormat,
+      keepTools: this.useNativeFunctionCalling,
+      plan,
+    });
     const earlier = new Set(streamed);
     const events = function* (deltas: FieldDelta[]): Generator<AdapterStreamEvent> {
       for (const delta of deltas) {
@@ -132,11 +180,19 @@ export abstract class BaseAdapter implements Adapter {
       }
     };
     let completion = '';
-    for await (const chunk of lmChunks(this, lm, request)) {
-      completion += chunk.text;
-      yield* events(parser.push(chunk.text));
+    const chunks = lmChunks(this, lm, request)[Symbol.asyncIterator]();
+    let response: LMResponse | undefined;
+    for (;;) {
+      const next = await chunks.next();
+      if (next.done) {
+        response = next.value;
+        break;
+      }
+      completion += next.value.text;
+      yield* events(parser.push(next.value.text));
     }
     yield* events(parser.end());
+    if (plan.outputName) return this.choiceOutputs(plan, signature, completion, response?.toolCalls?.[0]);
     if (completion === '') {
       throw new AdapterParseError({
         adapterName: this.name,

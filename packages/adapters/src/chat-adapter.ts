@@ -58,14 +58,12 @@ export function chatSections(completion: string): [string, string][] {
 export class ChatAdapter extends DspyAdapter {
   readonly name: string = 'ChatAdapter';
   readonly useJsonAdapterFallback: boolean;
-  readonly useNativeFunctionCalling: boolean;
-  protected override readonly keepTools: boolean;
+  override readonly useNativeFunctionCalling: boolean;
 
   constructor(options: ChatAdapterOptions = {}) {
     super();
     this.useJsonAdapterFallback = options.useJsonAdapterFallback ?? true;
     this.useNativeFunctionCalling = options.useNativeFunctionCalling ?? false;
-    this.keepTools = this.useNativeFunctionCalling;
   }
 
   override async call(options: AdapterCallOptions): Promise<Record<string, unknown>[]> {

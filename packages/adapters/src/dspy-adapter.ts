@@ -1,6 +1,15 @@
-import type { ChatMessage, Demo, Field, Signature } from '@dspy-ts/core';
+import {
+  type ChatMessage,
+  type Demo,
+  type Field,
+  InputField,
+  signature as makeSignature,
+  type Signature,
+  ToolCalls,
+} from '@dspy-ts/core';
 import { BaseAdapter } from './base-adapter.js';
 import { formatValue } from './format-value.js';
+import { nativeToolMessages, toolCallsOf, toolResultsValue } from './history-tools.js';
 import {
   classifyDemos,
   fieldDescription,
@@ -16,6 +25,12 @@ import { pyStrip } from './python-text.js';
 import { fieldType } from './type-note.js';
 
 type Values = Readonly<Record<string, unknown>>;
+
+/** How DSPy shows tool results without native calling: one `tool_call_results` input. */
+const TOOL_RESULTS_SIGNATURE = makeSignature({
+  inputs: { tool_call_results: InputField({ desc: '${tool_call_results}' }) },
+  outputs: {},
+});
 
 interface SignatureLayout {
   historyName: string | undefined;
@@ -94,6 +109,33 @@ export abstract class DspyAdapter extends BaseAdapter {
     return layout;
   }
 
+  /** One history message as chat messages: user, then assistant (tool calls replayed as DSPy does). */
+  protected historyMessages(signature: Signature, turn: Values): ChatMessage[] {
+    const messages: ChatMessage[] = [];
+    const user = this.userContent(signature, turn);
+    if (user) messages.push({ role: 'user', content: user });
+    const found = toolCallsOf(turn);
+    if (!found) {
+      messages.push({ role: 'assistant', content: this.assistantContent(signature, turn, undefined) });
+      return messages;
+    }
+    const [name, calls] = found;
+    if (this.useNativeFunctionCalling) {
+      const assistant = (sig: Signature, values: Values) => this.assistantContent(sig, values, undefined);
+      return [...messages, ...nativeToolMessages(signature, turn, calls, assistant)];
+    }
+    const results = calls.results;
+    const values = results ? { ...turn, [name]: new ToolCalls(calls.toolCalls) } : turn;
+    messages.push({ role: 'assistant', content: this.assistantContent(signature, values, undefined) });
+    if (results) {
+      const content = this.userContent(TOOL_RESULTS_SIGNATURE, {
+        tool_call_results: toolResultsValue(results),
+      });
+      messages.push({ role: 'user', content });
+    }
+    return messages;
+  }
+
   format(signature: Signature, demos: readonly Demo[], inputs: Values): ChatMessage[] {
     const layout = this.#layout(signature);
     const { historyName, withoutHistory } = layout;
@@ -116,11 +158,7 @@ export abstract class DspyAdapter extends BaseAdapter {
         content: this.assistantContent(signature, demo, NOT_SUPPLIED_HISTORY),
       });
     }
-    for (const turn of history?.messages ?? []) {
-      const user = this.userContent(withoutHistory, turn);
-      if (user) messages.push({ role: 'user', content: user });
-      messages.push({ role: 'assistant', content: this.assistantContent(withoutHistory, turn, undefined) });
-    }
+    for (const turn of history?.messages ?? []) messages.push(...this.historyMessages(withoutHistory, turn));
     const content = this.userContent(withoutHistory, inputs, { main: true });
     if (content) messages.push({ role: 'user', content });
     return messages;

@@ -1,4 +1,4 @@
-import { History } from '@dspy-ts/core';
+import { History, Tool, ToolCalls } from '@dspy-ts/core';
 import type { TypeInfo } from './type-info.js';
 
 /**
@@ -98,6 +98,19 @@ export function toJsonData(value: unknown): unknown {
     return typeof value === 'function' || typeof value === 'symbol' ? String(value) : value;
   if (Array.isArray(value)) return value.map(toJsonData);
   if (value instanceof History) return { messages: value.messages.map(toJsonData) };
+  // DSPy serializes a Tool as `str(tool)` and ToolCalls as their calls without ids (plus results).
+  if (value instanceof Tool) return String(value);
+  if (value instanceof ToolCalls) {
+    const results = value.results;
+    return toJsonData(
+      results
+        ? {
+            ...value.format(),
+            tool_call_results: (value.toJSON() as { tool_call_results: unknown }).tool_call_results,
+          }
+        : value.format(),
+    );
+  }
   if (value instanceof Set) return [...value].map(toJsonData);
   if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [String(k), toJsonData(v)]));
   const withJson = value as { toJSON?: () => unknown; toDict?: () => unknown };

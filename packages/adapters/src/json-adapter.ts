@@ -17,6 +17,7 @@ import { isPlainObject, pyJson, toJsonData } from './format-value.js';
 import { hasOpenEndedMapping, JSON_OBJECT_FORMAT, structuredResponseFormat } from './json-schema.js';
 import { applyOutputDefaults, checkOutputKeys } from './layout.js';
 import { firstBalancedObject, lenientJsonLoads } from './lenient-json.js';
+import { planNativeTools } from './native-tools.js';
 import { parseValue, ValueParseError } from './parse-value.js';
 import { pyStrip } from './python-text.js';
 import { type JsonFieldMode, JsonStreamParser } from './streaming/json-stream.js';
@@ -63,13 +64,11 @@ const jsonStreamParser = (signature: Signature): JsonStreamParser => {
  */
 export class JSONAdapter extends DspyAdapter {
   readonly name: string = 'JSONAdapter';
-  readonly useNativeFunctionCalling: boolean;
-  protected override readonly keepTools: boolean;
+  override readonly useNativeFunctionCalling: boolean;
 
   constructor(options: JSONAdapterOptions = {}) {
     super();
     this.useNativeFunctionCalling = options.useNativeFunctionCalling ?? true;
-    this.keepTools = this.useNativeFunctionCalling;
   }
 
   /**
@@ -80,12 +79,13 @@ export class JSONAdapter extends DspyAdapter {
    */
   override async call(options: AdapterCallOptions): Promise<Record<string, unknown>[]> {
     const capability = options.lm.capabilities?.responseFormat ?? 'json_schema';
+    const formatSignature = this.responseSignature(options);
     if (capability === 'none') return this.callOnce(options);
-    if (capability === 'json_object' || hasOpenEndedMapping(options.signature)) {
+    if (capability === 'json_object' || hasOpenEndedMapping(formatSignature)) {
       return this.callOnce(options, JSON_OBJECT_FORMAT);
     }
     try {
-      return await this.callOnce(options, structuredResponseFormat(options.signature));
+      return await this.callOnce(options, structuredResponseFormat(formatSignature));
     } catch (error) {
       if (!isRetryable(error, options.signal)) throw error;
       settings.logger.warn('Failed to use structured output format, falling back to JSON mode.');
@@ -102,13 +102,14 @@ export class JSONAdapter extends DspyAdapter {
     const attempt = (responseFormat?: unknown) =>
       this.streamOnce(options, jsonStreamParser(options.signature), streamed, responseFormat);
     const capability = options.lm.capabilities?.responseFormat ?? 'json_schema';
+    const formatSignature = this.responseSignature(options);
     let outputs: Record<string, unknown>;
     if (capability === 'none') outputs = yield* attempt();
-    else if (capability === 'json_object' || hasOpenEndedMapping(options.signature)) {
+    else if (capability === 'json_object' || hasOpenEndedMapping(formatSignature)) {
       outputs = yield* attempt(JSON_OBJECT_FORMAT);
     } else {
       try {
-        outputs = yield* attempt(structuredResponseFormat(options.signature));
+        outputs = yield* attempt(structuredResponseFormat(formatSignature));
       } catch (error) {
         if (!isRetryable(error, options.signal)) throw error;
         settings.logger.warn('Failed to use structured output format, falling back to JSON mode.');
@@ -116,6 +117,12 @@ export class JSONAdapter extends DspyAdapter {
       }
     }
     yield { type: 'done', outputs };
+  }
+
+  /** The signature the structured output describes: without the ToolCalls output under native calling. */
+  private responseSignature(options: AdapterCallOptions): Signature {
+    return planNativeTools(this.useNativeFunctionCalling, options.lm, options.signature, options.inputs)
+      .signature;
   }
 
   protected fieldStructure(signature: Signature): string {

@@ -66,7 +66,7 @@ export class TemplateAdapter extends BaseAdapter {
   readonly name = 'TemplateAdapter';
   readonly messages: readonly TemplateMessage[];
   readonly parseMode: TemplateParseMode;
-  protected override readonly keepTools: boolean;
+  override readonly useNativeFunctionCalling: boolean;
   readonly #helpers = new Map<string, TemplateHelper>();
 
   constructor(options: TemplateAdapterOptions) {
@@ -76,7 +76,7 @@ export class TemplateAdapter extends BaseAdapter {
     }
     this.messages = options.messages.map((m) => ({ ...m }));
     this.parseMode = options.parseMode ?? 'json';
-    this.keepTools = options.useNativeFunctionCalling ?? false;
+    this.useNativeFunctionCalling = options.useNativeFunctionCalling ?? false;
   }
 
   /** Registers `{name(key='v')}` for this adapter's templates. */

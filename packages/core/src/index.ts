@@ -37,6 +37,7 @@ export type {
   LMRequest,
   LMResponse,
   LMStreamChunk,
+  LMToolCall,
   Usage,
 } from './lm/types.js';
 export { isLanguageModel } from './lm/types.js';

@@ -3,6 +3,7 @@ import {
   type AdapterStreamEvent,
   type LanguageModel,
   type LMRequest,
+  type LMResponse,
   type LMStreamChunk,
   withActiveAdapter,
 } from '@dspy-ts/core';
@@ -10,13 +11,16 @@ import {
 /**
  * The LM's stream with `adapter` marked active while the stream is created AND while each chunk
  * is read: a generator body runs lazily inside `next()`, and DummyLM renders its answer there.
- * An LM without `stream` answers with one request, replayed as a single chunk.
+ * An LM without `stream` answers with one request, replayed as a single chunk. The iterator's
+ * final result carries the LM's whole response when the LM returns one (tool calls live there).
  */
 export function lmChunks(
   adapter: Adapter,
   lm: LanguageModel,
   request: LMRequest,
-): AsyncIterable<LMStreamChunk> {
+): AsyncIterable<LMStreamChunk> & {
+  [Symbol.asyncIterator](): AsyncIterator<LMStreamChunk, LMResponse | undefined>;
+} {
   return {
     [Symbol.asyncIterator]: () => {
       const inScope = <T>(fn: () => T): T => withActiveAdapter(adapter, fn);
@@ -34,10 +38,14 @@ export function lmChunks(
   };
 }
 
-async function* requestAsStream(lm: LanguageModel, request: LMRequest): AsyncGenerator<LMStreamChunk> {
+async function* requestAsStream(
+  lm: LanguageModel,
+  request: LMRequest,
+): AsyncGenerator<LMStreamChunk, LMResponse, undefined> {
   const response = await lm.request(request);
   const text = response.outputs[0];
   if (text) yield { text };
+  return response;
 }
 
 /**

@@ -33,7 +33,7 @@ export interface LMRequest {
   /** An OpenAI `response_format` value, passed through untouched. */
   responseFormat?: unknown;
   /** Function definitions the model may call (native function calling), sent as `tools`. */
-  tools?: readonly Readonly<Record<string, unknown>>[] | undefined;
+  tools?: readonly object[] | undefined;
   /** OpenAI's `tool_choice` (`'auto'`, `'required'`, `{ type: 'function', function: { name } }`). */
   toolChoice?: unknown;
   temperature?: number | undefined;

@@ -80,10 +80,26 @@ const errorText = (error: unknown): string => (error instanceof Error ? error.me
  * (`tool_calls: ToolCalls`), optionally with the results of running them. Immutable.
  */
 export class ToolCalls {
-  /** The zod schema of a `ToolCalls`-typed signature field. */
-  static readonly schema = z
-    .custom<ToolCalls>((value) => value instanceof ToolCalls, { message: 'expected ToolCalls' })
-    .meta({ title: 'ToolCalls' });
+  /**
+   * The zod schema of a `ToolCalls`-typed signature field: a ToolCalls, or any shape `from` reads
+   * (a model's JSON answer, a saved turn), which it turns into ToolCalls.
+   */
+  static readonly schema: z.ZodType<ToolCalls> = z
+    .preprocess(
+      (value) => {
+        try {
+          return value instanceof ToolCalls || value === null || value === undefined
+            ? value
+            : ToolCalls.from(value);
+        } catch {
+          return value;
+        }
+      },
+      z.custom<ToolCalls>((value) => value instanceof ToolCalls, {
+        message: 'expected tool calls ({ "tool_calls": [{ "name": ..., "args": {...} }] })',
+      }),
+    )
+    .meta({ title: 'ToolCalls' }) as unknown as z.ZodType<ToolCalls>;
 
   readonly toolCalls: readonly ToolCall[];
   readonly results: readonly ToolCallResult[] | undefined;

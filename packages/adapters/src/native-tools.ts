@@ -1,0 +1,129 @@
+import {
+  AdapterParseError,
+  ConfigurationError,
+  type Field,
+  type FunctionDefinition,
+  type LanguageModel,
+  type LMToolCall,
+  type Signature,
+  Tool,
+  ToolCalls,
+} from '@dspy-ts/core';
+import type { z } from 'zod';
+import { applyOutputDefaults } from './layout.js';
+
+/**
+ * Native function calling (DSPy's `_call_preprocess` / `_call_postprocess`): with it on and a model
+ * that can, the `list[Tool]` input and the `ToolCalls` output leave the prompt, the tools go into
+ * the request, and the response's tool calls become the ToolCalls output.
+ */
+
+const elementOf = (schema: z.ZodType): unknown => {
+  const def = (schema as unknown as { _zod?: { def?: { type?: string; element?: unknown } } })._zod?.def;
+  return def?.type === 'array' ? def.element : undefined;
+};
+
+/** A `Tool` or `list[Tool]` field. */
+export const isToolField = (field: Field): boolean =>
+  field.schema === Tool.schema || elementOf(field.schema) === Tool.schema;
+
+/** A `ToolCalls` field. */
+export const isToolCallsField = (field: Field): boolean => field.schema === ToolCalls.schema;
+
+export const toolInputName = (signature: Signature): string | undefined =>
+  Object.values(signature.inputFields).find(isToolField)?.name;
+
+export const toolCallsOutputName = (signature: Signature): string | undefined =>
+  Object.values(signature.outputFields).find(isToolCallsField)?.name;
+
+/** What one call does natively: the signature the prompt shows, the tools sent, the output filled. */
+export interface NativeToolPlan {
+  signature: Signature;
+  tools?: FunctionDefinition[] | undefined;
+  outputName?: string | undefined;
+}
+
+/** Decides native function calling for one call; a ToolCalls output without a tools input is a ConfigurationError. */
+export function planNativeTools(
+  enabled: boolean,
+  lm: LanguageModel,
+  signature: Signature,
+  inputs: Readonly<Record<string, unknown>>,
+): NativeToolPlan {
+  if (!enabled) return { signature };
+  const inputName = toolInputName(signature);
+  const outputName = toolCallsOutputName(signature);
+  if (outputName && inputName === undefined) {
+    throw new ConfigurationError(
+      `You provided an output field ${outputName} to receive the tool calls information, but did not provide any tools as the input. Please provide a list of tools as the input by adding an input field with type \`list[Tool]\`.`,
+    );
+  }
+  if (!outputName || inputName === undefined || lm.capabilities?.functionCalling !== true)
+    return { signature };
+  const given = inputs[inputName];
+  const tools = (Array.isArray(given) ? given : given === undefined ? [] : [given]).map((tool) => {
+    if (!(tool instanceof Tool)) {
+      throw new ConfigurationError(
+        `Input \`${inputName}\` must hold Tool objects (new Tool(fn, { name, desc, args })), got ${typeof tool}.`,
+      );
+    }
+    return tool.formatAsFunctionCall();
+  });
+  return { signature: withoutToolFields(signature, inputName, outputName), tools, outputName };
+}
+
+// Signatures are immutable: the prompt's signature is derived once, so adapters' per-signature
+// caches (the system message) keep hitting.
+const stripped = new WeakMap<Signature, Signature>();
+
+const withoutToolFields = (signature: Signature, inputName: string, outputName: string): Signature => {
+  let result = stripped.get(signature);
+  if (!result) {
+    result = signature.delete(outputName).delete(inputName);
+    stripped.set(signature, result);
+  }
+  return result;
+};
+
+/**
+ * One choice's outputs under a plan: the text parsed with the prompt's signature (a parse failure
+ * is tolerated when the model answered with tool calls), the original signature's defaults, every
+ * missing output null, and the tool calls as the ToolCalls output.
+ */
+export function nativeOutputs(options: {
+  adapterName: string;
+  plan: NativeToolPlan;
+  original: Signature;
+  text: string | null | undefined;
+  toolCalls: readonly LMToolCall[] | undefined;
+  parse: (signature: Signature, text: string) => Record<string, unknown>;
+}): Record<string, unknown> {
+  const { plan, original, text, parse } = options;
+  const calls = plan.outputName && options.toolCalls?.length ? options.toolCalls : undefined;
+  let value: Record<string, unknown>;
+  if (text && !calls) value = parse(plan.signature, text);
+  else if (calls) {
+    try {
+      value = text && Object.keys(plan.signature.outputFields).length > 0 ? parse(plan.signature, text) : {};
+    } catch (error) {
+      if (!(error instanceof AdapterParseError)) throw error;
+      value = {};
+    }
+  } else {
+    throw new AdapterParseError({
+      adapterName: options.adapterName,
+      completion: text === undefined || text === null ? 'None' : text,
+      signature: original,
+      message: 'The LM returned an empty or null response.',
+    });
+  }
+  const values = applyOutputDefaults(original, value);
+  for (const name of Object.keys(original.outputFields))
+    if (!Object.hasOwn(values, name)) values[name] = null;
+  if (calls && plan.outputName) {
+    values[plan.outputName] = ToolCalls.fromDictList(
+      calls.map((call) => ({ id: call.id, name: call.function.name, arguments: call.function.arguments })),
+    );
+  }
+  return values;
+}
