@@ -6,6 +6,7 @@ import { type CachedCompletion, cacheKey, LMCache, type LMCacheOptions } from '.
 import { formatHistory } from './inspect-history.js';
 import { checkReasoningModel, isReasoningModel } from './model-name.js';
 import { type Route, resolveRoute } from './providers.js';
+import { checkRequestDefaultNames, looksLikeSecret } from './option-names.js';
 import { LM_CLASS_MARKER, type LMStateOptions, parseLMState } from './state.js';
 import { ChatTransport, type Completion } from './transport.js';
 import type {
@@ -136,11 +137,8 @@ export class LM implements LanguageModel {
     for (const [key, value] of Object.entries(options)) {
       if (!OPTION_KEYS.has(key) && value !== undefined) params[key] = value;
     }
-    // `max_tokens` given as a request default counts as maxTokens (copy() and fromState() pass it so).
-    const maxTokens =
-      options.maxTokens ?? numberOrUndefined(params.max_tokens ?? params.max_completion_tokens);
-    delete params.max_tokens;
-    delete params.max_completion_tokens;
+    checkRequestDefaultNames(Object.keys(params));
+    const maxTokens = options.maxTokens;
     if (params.rollout_id === null) delete params.rollout_id;
     checkReasoningModel(model, options.temperature, maxTokens);
 
@@ -257,6 +255,7 @@ export class LM implements LanguageModel {
     const parsed = parseLMState(state, options);
     return new LM(parsed.model, {
       ...parsed.params,
+      ...(parsed.maxTokens === undefined ? {} : { maxTokens: parsed.maxTokens }),
       ...(parsed.cache === undefined ? {} : { cache: parsed.cache }),
       ...(parsed.numRetries === undefined ? {} : { numRetries: parsed.numRetries }),
       ...(parsed.baseURL === undefined ? {} : { baseURL: parsed.baseURL }),
@@ -312,8 +311,8 @@ export class LM implements LanguageModel {
 
     const params: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(merged)) {
-      if (value === null || value === undefined || RESERVED_PARAMS.has(key) || key.startsWith('api_'))
-        continue;
+      const secret = key.startsWith('api_') || looksLikeSecret(key);
+      if (value === null || value === undefined || RESERVED_PARAMS.has(key) || secret) continue;
       params[key] = value;
     }
     if (params.rollout_id !== undefined && params.temperature === 0 && !this.#warnedRollout) {

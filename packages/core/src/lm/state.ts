@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../errors.js';
 import { settings } from '../settings.js';
+import { looksLikeSecret } from './option-names.js';
 
 /** The class marker this port writes; Python's marker is accepted on load. */
 export const LM_CLASS_MARKER = 'dspy_ts.LM';
@@ -34,7 +35,8 @@ export interface ParsedLMState {
   cache: boolean | undefined;
   numRetries: number | undefined;
   baseURL: string | undefined;
-  /** Request defaults (temperature, max_tokens, top_p, ...), DSPy snake_case keys. */
+  maxTokens: number | undefined;
+  /** Request defaults (temperature, top_p, ...), DSPy snake_case keys. */
   params: Record<string, unknown>;
 }
 
@@ -88,22 +90,31 @@ export function parseLMState(
     : undefined;
 
   const params: Record<string, unknown> = {};
+  const secrets: string[] = [];
   for (const [key, value] of Object.entries(state)) {
     if (ATTRIBUTE_KEYS.has(key) || POLLUTING_KEYS.has(key)) continue;
-    params[key] = value;
+    if (looksLikeSecret(key)) secrets.push(key);
+    else params[key] = value;
+  }
+  if (secrets.length > 0) {
+    settings.logger.warn(
+      `Ignoring LM state key(s) that look like secrets: ${pyList(secrets)}. Pass credentials as \`apiKey\` or \`headers\`.`,
+    );
+  }
+  for (const key of ['temperature', 'max_tokens', 'max_completion_tokens', 'n']) {
+    expectType<number>(state, key, 'number');
   }
   // Reasoning models keep max_tokens as max_completion_tokens in memory; both names load.
-  if (params.max_completion_tokens !== undefined && params.max_tokens === undefined) {
-    params.max_tokens = params.max_completion_tokens;
-  }
+  const maxTokens = (params.max_tokens ?? params.max_completion_tokens ?? undefined) as number | undefined;
+  delete params.max_tokens;
   delete params.max_completion_tokens;
-  for (const key of ['temperature', 'max_tokens', 'n']) expectType<number>(state, key, 'number');
 
   return {
     model,
     cache: expectType<boolean>(state, 'cache', 'boolean'),
     numRetries: expectType<number>(state, 'num_retries', 'number'),
     baseURL,
+    maxTokens,
     params,
   };
 }

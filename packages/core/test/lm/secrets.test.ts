@@ -1,5 +1,7 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { ConfigurationError } from '../../src/errors.js';
+import { LM } from '../../src/lm/lm.js';
 import { captureWarnings, FAKE_KEY, rejection, useHarness, user } from './helpers.js';
 
 describe('the API key never leaks', () => {
@@ -47,5 +49,71 @@ describe('the API key never leaks', () => {
     );
     assertClean(error.message);
     assertClean(inspect(error, { depth: 5 }));
+  });
+});
+
+describe('LM options that are secrets or Python spellings', () => {
+  const h = useHarness({ reply: 'ok' });
+
+  it('refuses a Python-style api_key instead of saving it as a request default', () => {
+    expect(() => new LM('openai/gpt-4o-mini', { api_key: FAKE_KEY })).toThrow(
+      /Unknown LM option `api_key`: did you mean `apiKey`\?/,
+    );
+  });
+
+  it.each([
+    ['base_url', 'baseURL'],
+    ['max_tokens', 'maxTokens'],
+    ['num_retries', 'numRetries'],
+    ['timeout_ms', 'timeoutMs'],
+  ])('names the right spelling of %s', (name, spelling) => {
+    const error = (() => {
+      try {
+        new LM('openai/gpt-4o-mini', { [name]: 1 });
+      } catch (thrown) {
+        return thrown;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toContain(`did you mean \`${spelling}\``);
+  });
+
+  it.each(['client_secret', 'accessToken', 'x-auth', 'password'])(
+    'refuses %s, which looks like a secret, without echoing its value',
+    (name) => {
+      const error = (() => {
+        try {
+          new LM('openai/gpt-4o-mini', { [name]: FAKE_KEY });
+        } catch (thrown) {
+          return thrown as Error;
+        }
+      })();
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect(error?.message).toContain('looks like a secret');
+      expect(error?.message).not.toContain(FAKE_KEY);
+    },
+  );
+
+  it('keeps token-count and cache-key parameters as request defaults', () => {
+    const lm = new LM('openai/gpt-4o-mini', { top_logprobs: 2, prompt_cache_key: 'k', max_output_tokens: 5 });
+    expect(lm.dumpState()).toMatchObject({ top_logprobs: 2, prompt_cache_key: 'k', max_output_tokens: 5 });
+  });
+
+  it('drops secret-looking keys of a loaded state with a warning', async () => {
+    const { result, warnings } = await captureWarnings(async () =>
+      LM.fromState({ model: 'openai/x', client_secret: FAKE_KEY, top_p: 0.5 }),
+    );
+    expect(JSON.stringify(result.dumpState())).not.toContain(FAKE_KEY);
+    expect(result.kwargs).toMatchObject({ top_p: 0.5 });
+    expect(warnings).toEqual([
+      "Ignoring LM state key(s) that look like secrets: ['client_secret']. Pass credentials as `apiKey` or `headers`.",
+    ]);
+  });
+
+  it('never sends or records a secret-looking call parameter', async () => {
+    const lm = h.lm({ cache: false });
+    await lm.request({ messages: user('x'), extra: { session_token: FAKE_KEY } });
+    expect(JSON.stringify(h.server.requests[0]?.body)).not.toContain(FAKE_KEY);
+    expect(JSON.stringify(lm.history)).not.toContain(FAKE_KEY);
   });
 });
