@@ -345,7 +345,8 @@ export class LM implements LanguageModel {
     recordLmUsage(this.model, completion.usage);
     const answer = withToolCalls(completion.outputs, completion.toolCalls);
     this.#record(call, answer, completion.usage, false);
-    await call.cache?.set(call.key, answer);
+    // Only a finished completion is cached: a cut stream would be replayed forever after a restart.
+    if (completion.complete) await call.cache?.set(call.key, answer);
     return { ...answer, usage: completion.usage, cacheHit: false };
   }
 

@@ -37,6 +37,8 @@ export interface Completion {
   toolCalls?: (LMToolCall[] | undefined)[] | undefined;
   usage: Usage | undefined;
   finishReasons: Array<string | null>;
+  /** False when a stream ended before any choice reported a finish_reason: never cached. */
+  complete: boolean;
 }
 
 const ToolCallBody = z.object({
@@ -229,6 +231,13 @@ export class ChatTransport {
           // then nothing was handed out, so a failure is still retried.
           const opening: IteratorResult<unknown>[] = [];
           let next = await iterator.next();
+          // A 200 body without one `data:` event (a plain JSON completion, an HTML error page) is
+          // the shape failure it would be unstreamed, not an empty completion.
+          if (next.done) {
+            throw new AttemptError(
+              this.#malformed('the stream request was answered without Server-Sent Events', index + 1),
+            );
+          }
           opening.push(next);
           while (!next.done && !hasText(next.value)) {
             next = await iterator.next();
@@ -239,7 +248,9 @@ export class ChatTransport {
         } catch (thrown) {
           control.dispose(true);
           release();
-          throw new AttemptError(this.#map(thrown, index + 1, control.state));
+          throw thrown instanceof AttemptError
+            ? thrown
+            : new AttemptError(this.#map(thrown, index + 1, control.state));
         }
       },
       this.#options.retry,
@@ -291,6 +302,7 @@ export class ChatTransport {
       stopIfCancelled();
       done = true;
       const outputs = Array.from({ length: Math.max(texts.length, 1) }, (_, index) => texts[index] ?? '');
+      const reasons = outputs.map((_, index) => finishReasons[index] ?? null);
       return {
         outputs,
         ...(toolCalls.length > 0
@@ -301,7 +313,8 @@ export class ChatTransport {
             }
           : {}),
         usage,
-        finishReasons: outputs.map((_, index) => finishReasons[index] ?? null),
+        finishReasons: reasons,
+        complete: reasons.some((reason) => reason !== null),
       };
     } catch (thrown) {
       throw thrown instanceof AttemptError ? thrown.mapped.error : this.#map(thrown, 1, control.state).error;
@@ -322,6 +335,7 @@ export class ChatTransport {
       ...(toolCalls.some((calls) => calls && calls.length > 0) ? { toolCalls } : {}),
       usage: cleanUsage(parsed.data.usage),
       finishReasons: choices.map((choice) => choice.finish_reason ?? null),
+      complete: true,
     };
   }
 

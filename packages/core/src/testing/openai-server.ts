@@ -29,6 +29,10 @@ export type Fault =
   | { delayMs: number }
   /** Status 200 with a body that is not JSON. */
   | { garbage: true }
+  /** Streams: answers 200 with the plain JSON completion instead of Server-Sent Events. */
+  | { notStreamed: true }
+  /** Streams: sends `afterChunks` chunks (default 2), then ends the body without a finish_reason or [DONE]. */
+  | { cutStream: true; afterChunks?: number | undefined }
   /** Streams: sends `afterChunks` chunks (default 2) then an SSE error event. Non-streaming: a 500. */
   | { midStreamError: true; afterChunks?: number | undefined }
   /** Destroys the socket without an answer (a connection error for the client). */
@@ -188,7 +192,7 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
       );
       return true;
     }
-    return false; // midStreamError is handled while answering
+    return false; // stream faults are handled while answering
   };
 
   const answer = async (
@@ -204,8 +208,9 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
     const usage = usageFor(body, texts, reply);
     const model = typeof body.model === 'string' ? body.model : 'unknown';
     const midStream = fault && 'midStreamError' in fault ? fault : undefined;
+    const cut = fault && 'cutStream' in fault ? fault : undefined;
 
-    if (body.stream !== true) {
+    if (body.stream !== true || (fault && 'notStreamed' in fault)) {
       if (midStream) return sendJSON(res, 500, errorJSON('Injected mid-stream fault', 'server_error'));
       return sendJSON(res, 200, completionJSON(requestId, model, texts, reply, usage), {
         'x-request-id': requestId,
@@ -231,6 +236,10 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
       if (res.destroyed) return;
       if (midStream && sent === (midStream.afterChunks ?? 2)) {
         res.end(`data: ${JSON.stringify(errorJSON('Injected mid-stream fault', 'server_error'))}\n\n`);
+        return;
+      }
+      if (cut && sent === (cut.afterChunks ?? 2)) {
+        res.end();
         return;
       }
       res.write(`data: ${JSON.stringify(payload)}\n\n`);

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { LMAbortError, LMError, LMRateLimitError, LMTimeoutError } from '../../src/errors.js';
+import {
+  LMAbortError,
+  LMError,
+  LMRateLimitError,
+  LMTimeoutError,
+  LMUnexpectedError,
+} from '../../src/errors.js';
+import { LMCache } from '../../src/lm/cache.js';
 import type { LM } from '../../src/lm/lm.js';
 import type { LMRequest, LMResponse } from '../../src/lm/types.js';
 import { rejection, useHarness, user } from './helpers.js';
@@ -147,5 +154,43 @@ describe('LM.stream idle timeout', () => {
     }
     expect(chunks.join('')).toBe('abcdefghij');
     expect(h.server.requestCount).toBe(1);
+  });
+});
+
+describe('LM.stream against a broken stream', () => {
+  const h = useHarness({ reply: TEXT, chunkSize: 5 });
+
+  it.each([
+    ['a plain JSON completion', { notStreamed: true as const }],
+    ['a body that is not JSON', { garbage: true as const }],
+  ])(
+    'reports %s answered to a stream request as LMUnexpectedError, like the same body unstreamed',
+    async (_name, fault) => {
+      h.server.fail(fault);
+      const error = await rejection(drain(h.lm({ numRetries: 2 }), { messages: user('hi') }));
+      expect(error).toBeInstanceOf(LMUnexpectedError);
+      expect(error.message).toContain('Server-Sent Events');
+      expect(h.server.requestCount).toBe(1);
+    },
+  );
+
+  it('does not cache the failed stream: the same request after a restart reaches the server', async () => {
+    h.server.fail({ notStreamed: true });
+    await rejection(drain(h.lm(), { messages: user('hi') }));
+    LMCache.clearMemory();
+    const { response } = await drain(h.lm(), { messages: user('hi') });
+    expect(response.outputs).toEqual([TEXT]);
+    expect(response.cacheHit).toBe(false);
+    expect(h.server.requestCount).toBe(2);
+  });
+
+  it('does not cache a stream that ended before any choice finished', async () => {
+    h.server.fail({ cutStream: true, afterChunks: 3 });
+    const first = await drain(h.lm(), { messages: user('hi') });
+    expect(first.response.outputs[0]).toBe(TEXT.slice(0, 10));
+    LMCache.clearMemory();
+    const second = await drain(h.lm(), { messages: user('hi') });
+    expect(second.response.outputs).toEqual([TEXT]);
+    expect(h.server.requestCount).toBe(2);
   });
 });
