@@ -1,10 +1,10 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
-import { settings } from '../settings.js';
+import { ConfigurationError } from '../errors.js';
+import { DEFAULT_MAX_DISK_BYTES, DiskCache } from './disk-cache.js';
 import type { LMToolCall } from './types.js';
 
 export interface LMCacheOptions {
@@ -14,6 +14,11 @@ export interface LMCacheOptions {
   disk?: boolean | undefined;
   /** Bound of the in-memory LRU (default 100,000 entries). LMs with the same folder and bound share one LRU. */
   maxEntries?: number | undefined;
+  /**
+   * Bound of the disk folder in bytes (default 1 GiB): past it the least recently used entries
+   * are deleted. LMs sharing a folder share its bound; the last one given applies.
+   */
+  maxDiskBytes?: number | undefined;
 }
 
 /** What a cache entry holds: the choice texts of one completion and their tool calls. */
@@ -62,22 +67,38 @@ export const defaultCacheDir = (): string =>
   process.env.DSPY_TS_CACHEDIR ?? join(homedir(), '.dspy_ts_cache');
 
 // One memory LRU per (disk folder, bound), shared by every LM in the process, as DSPy shares its
-// cache: the LRU is just the fast front of that folder.
+// cache: the LRU is just the fast front of that folder. One DiskCache per folder, for the same reason.
 const memories = new Map<string, LRUCache<string, CachedCompletion>>();
-const warnedDirs = new Set<string>();
+const disks = new Map<string, DiskCache>();
+
+function diskFor(dir: string, maxDiskBytes: number | undefined): DiskCache {
+  if (maxDiskBytes !== undefined && !(Number.isFinite(maxDiskBytes) && maxDiskBytes >= 0)) {
+    throw new ConfigurationError(
+      `LM cache \`maxDiskBytes\` must be a number of bytes >= 0, got ${String(maxDiskBytes)}.`,
+    );
+  }
+  let disk = disks.get(dir);
+  if (!disk) {
+    disk = new DiskCache(dir, maxDiskBytes ?? DEFAULT_MAX_DISK_BYTES);
+    disks.set(dir, disk);
+  } else if (maxDiskBytes !== undefined) {
+    disk.maxBytes = maxDiskBytes;
+  }
+  return disk;
+}
 
 /**
- * The two-level completion cache: a bounded in-memory LRU in front of a folder with one JSON file
- * per key (`<dir>/<key[0:2]>/<key>.json`). Writes go through a temp file + rename, so concurrent
- * writers (threads or processes) never leave a half-written file; an unreadable or corrupt file is
- * a miss. Cache errors never fail a call.
+ * The two-level completion cache: a bounded in-memory LRU in front of a folder bounded by bytes
+ * (see DiskCache). An unreadable or corrupt file is a miss, and cache errors never fail a call.
  */
 export class LMCache {
   readonly dir: string | undefined;
   readonly #memory: LRUCache<string, CachedCompletion>;
+  readonly #disk: DiskCache | undefined;
 
   constructor(options: LMCacheOptions = {}) {
     this.dir = options.disk === false ? undefined : resolve(options.dir ?? defaultCacheDir());
+    this.#disk = this.dir === undefined ? undefined : diskFor(this.dir, options.maxDiskBytes);
     const max = Math.max(1, Math.floor(options.maxEntries ?? 100_000));
     const scope = `${this.dir ?? ':memory:'}#${max}`;
     let memory = memories.get(scope);
@@ -95,10 +116,14 @@ export class LMCache {
 
   async get(key: string): Promise<CachedCompletion | undefined> {
     const hit = this.#memory.get(key);
-    if (hit) return copyOf(hit);
-    if (!this.dir) return undefined;
+    if (hit) {
+      this.#disk?.touch(key);
+      return copyOf(hit);
+    }
+    const text = await this.#disk?.read(key);
+    if (text === undefined) return undefined;
     try {
-      const parsed = CacheFile.safeParse(JSON.parse(await readFile(this.#path(key), 'utf8')));
+      const parsed = CacheFile.safeParse(JSON.parse(text));
       if (!parsed.success || parsed.data.key !== key) return undefined;
       const { outputs, toolCalls } = parsed.data;
       const entry: CachedCompletion = toolCalls
@@ -107,40 +132,16 @@ export class LMCache {
       this.#memory.set(key, entry);
       return copyOf(entry);
     } catch {
-      return undefined; // missing, unreadable or corrupt: a miss
+      return undefined; // corrupt: a miss
     }
   }
 
   async set(key: string, value: CachedCompletion): Promise<void> {
     this.#memory.set(key, copyOf(value));
-    if (!this.dir) return;
-    const path = this.#path(key);
-    const temp = `${path}.${process.pid}.${randomUUID()}.tmp`;
-    try {
-      await mkdir(join(this.dir, key.slice(0, 2)), { recursive: true });
-      const toolCalls = value.toolCalls?.map((calls) => calls ?? null);
-      await writeFile(
-        temp,
-        JSON.stringify({ key, outputs: value.outputs, ...(toolCalls ? { toolCalls } : {}) }),
-        {
-          encoding: 'utf8',
-          flag: 'wx',
-        },
-      );
-      await rename(temp, path);
-    } catch (error) {
-      await unlink(temp).catch(() => undefined);
-      if (!warnedDirs.has(this.dir)) {
-        warnedDirs.add(this.dir);
-        const reason = error instanceof Error ? error.message : String(error);
-        settings.logger.warn(
-          `LM disk cache at ${this.dir} is not writable (${reason}); using the memory cache only.`,
-        );
-      }
-    }
-  }
-
-  #path(key: string): string {
-    return join(this.dir ?? '', key.slice(0, 2), `${key}.json`);
+    const toolCalls = value.toolCalls?.map((calls) => calls ?? null);
+    await this.#disk?.write(
+      key,
+      JSON.stringify({ key, outputs: value.outputs, ...(toolCalls ? { toolCalls } : {}) }),
+    );
   }
 }
