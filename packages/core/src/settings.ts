@@ -29,6 +29,8 @@ export interface Settings {
   trackUsage: boolean;
   disableHistory: boolean;
   maxHistorySize: number;
+  /** Bound of each LM's `history` in characters of message and output text (default 32 MiB). */
+  maxHistoryBytes: number;
   maxTraceSize: number;
   numThreads: number;
   maxErrors: number;
@@ -52,6 +54,9 @@ const globalSettings: Settings = {
   trackUsage: false,
   disableHistory: false,
   maxHistorySize: 10_000,
+  // A conversation re-sends all its turns, so history grows with its square: 1,000 turns of
+  // 2 KB held 1.1 GB by entry count alone. The byte bound keeps the last entries that fit.
+  maxHistoryBytes: 32 * 1024 ** 2,
   maxTraceSize: 10_000,
   numThreads: 8,
   maxErrors: 10,

@@ -1,6 +1,7 @@
 import { ConfigurationError } from '../errors.js';
 import { currentAdapter, settings } from '../settings.js';
 import { ToolCalls } from '../tool/tool-calls.js';
+import { appendHistory } from './history-log.js';
 import type {
   LanguageModel,
   LMHistoryEntry,
@@ -93,23 +94,20 @@ export class DummyLM implements LanguageModel {
       calls.push(toolCalls);
     }
     const toolCalls = calls.some(Boolean) ? calls : undefined;
-    if (!settings.disableHistory) {
-      this.history.push({
-        messages: request.messages,
-        outputs,
-        ...(toolCalls ? { toolCalls } : {}),
-        usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
-        model: this.model,
-        timestamp: new Date().toISOString(),
-        request: {
-          temperature: request.temperature,
-          n: request.n,
-          ...(request.tools ? { tools: request.tools } : {}),
-          ...request.extra,
-        },
-      });
-      if (this.history.length > settings.maxHistorySize) this.history.shift();
-    }
+    appendHistory(this.history, {
+      messages: request.messages,
+      outputs,
+      ...(toolCalls ? { toolCalls } : {}),
+      usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
+      model: this.model,
+      timestamp: new Date().toISOString(),
+      request: {
+        temperature: request.temperature,
+        n: request.n,
+        ...(request.tools ? { tools: request.tools } : {}),
+        ...request.extra,
+      },
+    });
     const usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
     recordLmUsage(this.model, usage);
     return toolCalls ? { outputs, toolCalls, usage } : { outputs, usage };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConfigurationError, LMAbortError } from '../errors.js';
 import { settings } from '../settings.js';
 import { type CachedCompletion, cacheKey, LMCache, type LMCacheOptions } from './cache.js';
+import { appendHistory } from './history-log.js';
 import { formatHistory } from './inspect-history.js';
 import { checkReasoningModel, isReasoningModel } from './model-name.js';
 import { type Route, resolveRoute } from './providers.js';
@@ -351,9 +352,7 @@ export class LM implements LanguageModel {
   }
 
   #record(call: PreparedCall, answer: CachedCompletion, usage: Usage | undefined, cacheHit: boolean): void {
-    const max = settings.maxHistorySize;
-    if (settings.disableHistory || max <= 0) return;
-    this.history.push({
+    appendHistory(this.history, {
       messages: call.messages,
       outputs: [...answer.outputs],
       ...(answer.toolCalls ? { toolCalls: [...answer.toolCalls] } : {}),
@@ -363,8 +362,6 @@ export class LM implements LanguageModel {
       request: { ...call.params },
       cacheHit,
     });
-    // shift() left-trims in place; splice(0, k) copied the whole 10,000-entry array on every call.
-    while (this.history.length > max) this.history.shift();
   }
 
   #throwIfAborted(signal: AbortSignal | undefined): void {

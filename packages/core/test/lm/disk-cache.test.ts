@@ -65,9 +65,9 @@ describe('disk cache bound', () => {
     await utimes(join(dir, 'bb', `${key('b')}.json`), new Date(), new Date());
     const reader = new DiskCache(dir, 10 * SIZE);
     expect(await reader.read(key('a'))).toBe(text('a'));
-    await expect.poll(async () => (await stat(join(dir, 'aa', `${key('a')}.json`))).mtimeMs).toBeGreaterThan(
-      old.getTime(),
-    );
+    await expect
+      .poll(async () => (await stat(join(dir, 'aa', `${key('a')}.json`))).mtimeMs)
+      .toBeGreaterThan(old.getTime());
   });
 
   it('removes temp files that a crashed writer left behind', async () => {

@@ -32,6 +32,36 @@ describe('LM history', () => {
     expect(lm.history.map((entry) => entry.outputs[0])).toEqual(['re: b', 're: c']);
   });
 
+  it('keeps lm.history within settings.maxHistoryBytes of message and output text, dropping the oldest', async () => {
+    const lm = h.lm({ cache: false });
+    const question = (i: number) => `${i}`.padEnd(1_000, '.');
+    await context({ maxHistoryBytes: 5_000 }, async () => {
+      for (let i = 0; i < 20; i++) await lm.request({ messages: user(question(i)) });
+    });
+    // Each entry holds ~1,000 characters of prompt and ~1,004 of output: two fit in 5,000.
+    expect(lm.history.map((entry) => entry.messages[0]?.content)).toEqual([question(18), question(19)]);
+    expect(lm.inspectHistory(1)).toContain('re: 19.');
+  });
+
+  it('keeps the newest entry even when it alone is larger than maxHistoryBytes', async () => {
+    const lm = h.lm({ cache: false });
+    await context({ maxHistoryBytes: 10 }, async () => {
+      for (const q of ['first question', 'second question']) await lm.request({ messages: user(q) });
+    });
+    expect(lm.history.map((entry) => entry.outputs[0])).toEqual(['re: second question']);
+  });
+
+  it('starts a fresh count when the history is cleared by the user', async () => {
+    const lm = h.lm({ cache: false });
+    await context({ maxHistoryBytes: 100 }, async () => {
+      await lm.request({ messages: user('a'.repeat(40)) });
+      lm.history.length = 0;
+      await lm.request({ messages: user('b') });
+      await lm.request({ messages: user('c') });
+    });
+    expect(lm.history.map((entry) => entry.outputs[0])).toEqual(['re: b', 're: c']);
+  });
+
   it('records nothing when settings.disableHistory is set', async () => {
     const lm = h.lm({ cache: false });
     await context({ disableHistory: true }, () => lm.request({ messages: user('a') }));
