@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
-import { readdir, readFile, unlink } from 'node:fs/promises';
+import { readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { atomicWriteFile, ConfigurationError, settings, VersionConflictError } from '@dspy-ts/core';
-import lockfile from 'proper-lockfile';
+import { atomicWriteFile, ConfigurationError, VersionConflictError } from '@dspy-ts/core';
 import { z } from 'zod';
+import { withFileLock } from './file-lock.js';
 import { fileStemForId, idForFileStem } from './file-names.js';
 import type { ListOptions, PutOptions, SessionStore, StoredSession } from './types.js';
 import {
@@ -22,14 +22,17 @@ export interface FileStoreOptions {
   /** Folder holding one `<encoded id>.json` file per session; created when missing. */
   dir: string;
   /**
-   * A lock left by a crashed process is taken over after this many milliseconds
-   * (default 10000, at least 2000; a live holder keeps its lock fresh).
+   * A lock left by a crashed process is taken over at once when that process ran on this host
+   * (its pid is gone), else after this many milliseconds (default 10000, at least 2000; a live
+   * holder keeps its lock fresh).
    */
   lockStaleMs?: number | undefined;
 }
 
 const FORMAT = 'dspy-ts/session-store';
 const EXTENSION = '.json';
+// write-file-atomic's temp name: the target name, a dot, a 32-bit number.
+const TEMP_FILE = /\.json\.\d+$/;
 // Files read at once by list(): enough to overlap I/O, few enough to stay clear of EMFILE.
 const READ_CONCURRENCY = 32;
 
@@ -59,6 +62,7 @@ const isExpired = (envelope: Envelope): boolean =>
 export class FileStore implements SessionStore {
   readonly dir: string;
   readonly #lockStaleMs: number;
+  #sweep: Promise<void> | undefined;
 
   constructor(options: FileStoreOptions) {
     if (options === null || typeof options !== 'object' || typeof options.dir !== 'string' || !options.dir) {
@@ -109,19 +113,27 @@ export class FileStore implements SessionStore {
   }
 
   async #withLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
-    const release = await lockfile.lock(path, {
-      realpath: false,
-      stale: this.#lockStaleMs,
-      retries: { retries: 1000, factor: 1.2, minTimeout: 2, maxTimeout: 50, randomize: true },
-      onCompromised: (error) => {
-        settings.logger.warn(`FileStore: the lock on ${path} was compromised: ${error.message}`);
-      },
-    });
-    try {
-      return await fn();
-    } finally {
-      await release().catch(() => {});
-    }
+    await (this.#sweep ??= this.#removeStaleTemps());
+    return withFileLock(path, this.#lockStaleMs, fn);
+  }
+
+  /**
+   * Deletes the temp files (`<name>.json.<digits>`) of writes that a crash cut short between
+   * write and rename. Runs once per store, before its first write; a temp file is old enough to
+   * be dead when no live write takes that long (the lock's stale time).
+   */
+  async #removeStaleTemps(): Promise<void> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const cutoff = Date.now() - Math.max(this.#lockStaleMs, 60_000);
+    await Promise.all(
+      names
+        .filter((name) => TEMP_FILE.test(name))
+        .map(async (name) => {
+          const path = join(this.dir, name);
+          const info = await stat(path).catch(() => undefined);
+          if (info?.isFile() && info.mtimeMs < cutoff) await unlink(path).catch(() => undefined);
+        }),
+    );
   }
 
   async get(id: string): Promise<StoredSession | undefined> {
@@ -207,10 +219,12 @@ export class FileStore implements SessionStore {
   }
 
   /**
-   * Deletes the files of expired sessions (they are already invisible; this frees the disk).
+   * Deletes the files of expired sessions (they are already invisible; this frees the disk) and
+   * the temp files of crashed writes.
    * Resolves to the number of files removed. Safe to run while other processes use the folder.
    */
   async purgeExpired(): Promise<number> {
+    await this.#removeStaleTemps();
     let removed = 0;
     for (const { path, result } of await this.#scan(undefined)) {
       if (result.kind !== 'ok' || !isExpired(result.envelope)) continue;

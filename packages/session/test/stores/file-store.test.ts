@@ -1,15 +1,20 @@
-import { mkdirSync, readdirSync, statSync, utimesSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigurationError, SessionStateError } from '@dspy-ts/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { takeOverDeadLock } from '../../src/stores/file-lock.js';
 import { fileStemForId, idForFileStem } from '../../src/stores/file-names.js';
 import { FileStore } from '../../src/stores/file-store.js';
 import type { SessionStore } from '../../src/stores/types.js';
 import { describeStoreContract, ODD_IDS, type StoreHarness } from './contract.js';
 import { emptyState, stateWith } from './fixtures.js';
 import { describeSessionManagerContract } from './manager-contract.js';
+
+/** The pid of a process that has exited. */
+const deadPid = (): number => spawnSync(process.execPath, ['-e', '']).pid!;
 
 const SAFE_NAME = /^(?:(?:[a-z0-9_-]|%[0-9a-f]{2})+|~[0-9a-f]{64})\.json$/;
 
@@ -103,6 +108,43 @@ describe('FileStore', () => {
     const stale = new FileStore({ dir, lockStaleMs: 2_000 });
     expect(await stale.put('alice', stateWith('Q1'))).toBe(1);
     expect(readdirSync(dir)).toEqual(['alice.json']);
+  });
+
+  it('takes over at once the lock of a process of this host that died holding it', async () => {
+    const lock = join(dir, 'alice.json.lock');
+    mkdirSync(lock);
+    const { ino, birthtimeMs } = statSync(lock);
+    const dead = deadPid();
+    writeFileSync(`${lock}.owner`, JSON.stringify({ pid: dead, host: hostname(), ino, born: birthtimeMs }));
+    // A fresh lock with a minute of stale time: only the dead pid lets the write through.
+    const patient = new FileStore({ dir, lockStaleMs: 60_000 });
+    expect(await patient.put('alice', stateWith('Q1'))).toBe(1);
+    expect(readdirSync(dir)).toEqual(['alice.json']);
+  });
+
+  it.each([
+    ['names an older lock folder', (ino: number) => ({ pid: deadPid(), ino: ino + 1 })],
+    ['names a live process', (ino: number) => ({ pid: process.pid, ino })],
+  ])('leaves a lock alone when its owner record %s', async (_name, record) => {
+    const lock = join(dir, 'alice.json.lock');
+    mkdirSync(lock);
+    const { ino, birthtimeMs } = statSync(lock);
+    const owner = { host: hostname(), born: birthtimeMs, ...record(ino) };
+    writeFileSync(`${lock}.owner`, JSON.stringify(owner));
+    expect(await takeOverDeadLock(lock)).toBe(false);
+    expect(statSync(lock).isDirectory()).toBe(true);
+  });
+
+  it('removes temp files that a write cut short by a crash left behind, keeping fresh ones', async () => {
+    await store.put('alice', stateWith('Q1'));
+    const stale = join(dir, 'alice.json.123456789');
+    const fresh = join(dir, 'bob.json.987654321');
+    writeFileSync(stale, '{"format":"dspy-ts/sess');
+    writeFileSync(fresh, '{"format":"dspy-ts/sess');
+    const old = new Date(Date.now() - 5 * 60_000);
+    utimesSync(stale, old, old);
+    await new FileStore({ dir }).put('carol', stateWith('Q1'));
+    expect(readdirSync(dir).sort()).toEqual(['alice.json', 'bob.json.987654321', 'carol.json']);
   });
 
   it('refuses to overwrite a file whose version cannot be read', async () => {
