@@ -18,6 +18,35 @@ export class FifoLock {
   }
 }
 
+/**
+ * One FIFO queue per key: `run(key, fn)` waits for the calls of the same key that came before it.
+ * A key's entry is dropped when its queue empties, so a million users cost nothing at rest. A
+ * call made from inside a queued call of the same key runs at once.
+ */
+export class KeyedFifo {
+  readonly #tails = new Map<string, Promise<void>>();
+  readonly #held = new AsyncLocalStorage<ReadonlySet<string>>();
+
+  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const held = this.#held.getStore();
+    // A call made from inside a queued call of the same key would wait for itself forever.
+    if (held?.has(key)) return fn();
+    const previous = this.#tails.get(key);
+    let done!: () => void;
+    const tail = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    this.#tails.set(key, tail);
+    await previous;
+    try {
+      return await this.#held.run(new Set([...(held ?? []), key]), fn);
+    } finally {
+      done();
+      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+    }
+  }
+}
+
 /** The locks held by the current async call chain, to refuse re-entrant calls instead of deadlocking. */
 const held = new AsyncLocalStorage<ReadonlySet<object>>();
 

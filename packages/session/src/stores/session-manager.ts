@@ -10,6 +10,7 @@ import {
   VersionConflictError,
 } from '@dspy-ts/core';
 import type { ToExamplesOptions } from '../linearize.js';
+import { KeyedFifo } from '../lock.js';
 import { type AnyModule, Session, type SessionInputs, type SessionOptions } from '../session.js';
 import { makeTurn, SessionState } from '../state.js';
 import type { Turn } from '../turn.js';
@@ -22,11 +23,16 @@ export type SessionManagerOptions = SessionOptions & {
   /** Time to live applied on every save, in milliseconds. Default: no expiry. */
   ttlMs?: number | undefined;
   /**
-   * Reloads after a version conflict before giving up with VersionConflictError. Default 10.
-   * N writers saving one user at the same instant may need up to N - 1.
+   * How long a save keeps retrying version conflicts with another process, in milliseconds
+   * (default 30000), reloading and re-applying its turn after a jittered backoff each time.
    */
+  conflictTimeoutMs?: number | undefined;
+  /** An additional cap on those retries (default: none, only `conflictTimeoutMs`). */
   maxConflictRetries?: number | undefined;
 };
+
+// Backoff between conflicting saves: full jitter under a ceiling that doubles up to this.
+const MAX_CONFLICT_BACKOFF_MS = 250;
 
 /** What one call changed in a state, re-applicable onto a newer copy of it. */
 interface StateChange {
@@ -113,6 +119,8 @@ export class SessionManager<M extends AnyModule = Module> {
   readonly store: SessionStore;
   readonly ttlMs: number | undefined;
   readonly maxConflictRetries: number;
+  readonly conflictTimeoutMs: number;
+  readonly #queue = new KeyedFifo();
 
   constructor(program: M, options: SessionManagerOptions) {
     if (options === null || typeof options !== 'object') {
@@ -120,7 +128,13 @@ export class SessionManager<M extends AnyModule = Module> {
         'SessionManager needs options with a store: new SessionManager(program, { store }).',
       );
     }
-    const { store, ttlMs, maxConflictRetries = 10, ...sessionOptions } = options;
+    const {
+      store,
+      ttlMs,
+      maxConflictRetries = Number.POSITIVE_INFINITY,
+      conflictTimeoutMs = 30_000,
+      ...sessionOptions
+    } = options;
     const methods = ['get', 'put', 'delete', 'list'] as const;
     if (
       store === null ||
@@ -131,9 +145,17 @@ export class SessionManager<M extends AnyModule = Module> {
         'SessionManager `store` must be a SessionStore (MemoryStore, FileStore, RedisStore, PostgresStore, ...).',
       );
     }
-    if (!Number.isInteger(maxConflictRetries) || maxConflictRetries < 0) {
+    if (
+      !(Number.isInteger(maxConflictRetries) || maxConflictRetries === Number.POSITIVE_INFINITY) ||
+      maxConflictRetries < 0
+    ) {
       throw new ConfigurationError(
         `SessionManager \`maxConflictRetries\` must be an integer >= 0, got ${String(maxConflictRetries)}.`,
+      );
+    }
+    if (typeof conflictTimeoutMs !== 'number' || !(conflictTimeoutMs >= 0)) {
+      throw new ConfigurationError(
+        `SessionManager \`conflictTimeoutMs\` must be a number of milliseconds >= 0, got ${String(conflictTimeoutMs)}.`,
       );
     }
     try {
@@ -144,6 +166,7 @@ export class SessionManager<M extends AnyModule = Module> {
     this.store = store;
     this.ttlMs = ttlMs;
     this.maxConflictRetries = maxConflictRetries;
+    this.conflictTimeoutMs = conflictTimeoutMs;
     this.session = new Session(program, sessionOptions as SessionOptions);
   }
 
@@ -155,6 +178,7 @@ export class SessionManager<M extends AnyModule = Module> {
 
   async #save(userId: string, state: SessionState, version: number, change: StateChange): Promise<void> {
     let base = { state, version };
+    const deadline = Date.now() + this.conflictTimeoutMs;
     for (let retry = 0; ; retry++) {
       try {
         await this.store.put(userId, base.state.toDict(), {
@@ -164,9 +188,12 @@ export class SessionManager<M extends AnyModule = Module> {
         return;
       } catch (error) {
         if (!(error instanceof VersionConflictError) || retry >= this.maxConflictRetries) throw error;
+        // The turn was computed (the LM call is spent): keep trying for the whole time budget.
+        const wait = Math.random() * Math.min(MAX_CONFLICT_BACKOFF_MS, 2 * 2 ** retry);
+        if (Date.now() + wait > deadline) throw error;
+        // Full jitter spreads writers that collided, so they do not collide again in lockstep.
+        await delay(wait);
       }
-      // Full jitter spreads writers that collided, so they do not collide again in lockstep.
-      await delay(Math.random() * Math.min(100, 2 ** retry));
       base = await this.#load(userId);
       applyChange(base.state, change, this.session.options.maxStoredTurns);
     }
@@ -179,6 +206,12 @@ export class SessionManager<M extends AnyModule = Module> {
    */
   async call(userId: string, inputs: SessionInputs<M>): Promise<ForwardOutput<M>> {
     assertId(userId);
+    // Calls for one user in this process take turns, as in a conversation: each sees the turns
+    // before it, and none of them can conflict with another. Other processes still can.
+    return this.#queue.run(userId, () => this.#call(userId, inputs));
+  }
+
+  async #call(userId: string, inputs: SessionInputs<M>): Promise<ForwardOutput<M>> {
     const { state, version } = await this.#load(userId);
     const before = mark(state);
     let result: ForwardOutput<M>;

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   ConfigurationError,
   History,
@@ -7,6 +10,7 @@ import {
   VersionConflictError,
 } from '@dspy-ts/core';
 import { describe, expect, it } from 'vitest';
+import { FileStore } from '../../src/stores/file-store.js';
 import { MemoryStore } from '../../src/stores/memory-store.js';
 import { SessionManager } from '../../src/stores/session-manager.js';
 import type { PutOptions, SessionStateJSON, SessionStore } from '../../src/stores/types.js';
@@ -178,11 +182,71 @@ describe('SessionManager', () => {
     expect((second as Prediction).answer).toBe('Q2 after 1');
   });
 
+  it('queues 50 concurrent calls for one user on a FileStore: every turn stored, in call order', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dspy-ts-manager-'));
+    try {
+      const lm = echoLM();
+      const users = new SessionManager(QA(), { store: new FileStore({ dir }) });
+      const results = await withLM(lm, () =>
+        Promise.allSettled(Array.from({ length: 50 }, (_, n) => users.call('alice', { question: `q${n}` }))),
+      );
+      expect(results.filter((result) => result.status === 'rejected')).toEqual([]);
+      expect(lm.requests).toHaveLength(50);
+      const alice = (await users.get('alice'))!;
+      expect(questions(alice)).toEqual(Array.from({ length: 50 }, (_, n) => `q${n}`));
+      // Each call saw the turns queued before it, as in a conversation.
+      expect(alice.turns.map((turn) => turn.historySnapshot.messages.length)).toEqual(
+        Array.from({ length: 50 }, (_, n) => n),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('runs calls for different users side by side', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    class Gated extends Module {
+      override async forward(inputs: Record<string, unknown>): Promise<Prediction> {
+        if (inputs.question === 'wait') await gate;
+        return new Prediction({ answer: 'ok' });
+      }
+    }
+    const users = new SessionManager(new Gated(), { store: new MemoryStore() });
+    const waiting = users.call('alice', { question: 'wait' });
+    await users.call('bob', { question: 'go' });
+    release();
+    await waiting;
+    expect(questions(await users.get('alice'))).toEqual(['wait']);
+  });
+
+  it('keeps retrying a conflict for conflictTimeoutMs, not a fixed count', async () => {
+    let conflicts = 0;
+    const store = new MemoryStore();
+    const flaky: SessionStore = {
+      get: (id) => store.get(id),
+      put: async (id, state, opts) => {
+        // Another process wins the first 12 saves (more than the old fixed count of 10).
+        if (++conflicts <= 12) throw new VersionConflictError({ id, expectedVersion: 0, actualVersion: 1 });
+        return store.put(id, state, opts);
+      },
+      delete: (id) => store.delete(id),
+      list: (opts) => store.list(opts),
+      close: async () => {},
+    };
+    const users = new SessionManager(QA(), { store: flaky });
+    await withLM(echoLM(), () => users.call('alice', { question: 'Q1' }));
+    expect(questions(await users.get('alice'))).toEqual(['Q1']);
+  });
+
   it('validates its options and user ids', async () => {
     const store = new MemoryStore();
     expect(() => new SessionManager(QA(), {} as never)).toThrow(ConfigurationError);
     expect(() => new SessionManager(QA(), { store: {} as never })).toThrow(ConfigurationError);
     expect(() => new SessionManager(QA(), { store, maxConflictRetries: -1 })).toThrow(ConfigurationError);
+    expect(() => new SessionManager(QA(), { store, conflictTimeoutMs: -1 })).toThrow(ConfigurationError);
     expect(() => new SessionManager(QA(), { store, ttlMs: 0 })).toThrow(ConfigurationError);
     expect(() => new SessionManager(QA(), { store, max_turns: 3 } as never)).toThrow(ConfigurationError);
     const users = new SessionManager(QA(), { store });
