@@ -59,7 +59,8 @@ export class DiskCache {
 
   async write(key: string, text: string): Promise<void> {
     if (!this.#writable) return;
-    await (this.#scan ??= this.#scanFolder());
+    this.#scan ??= this.#scanFolder();
+    await this.#scan;
     const path = this.#path(key);
     const temp = `${path}.${process.pid}.${randomUUID()}.tmp`;
     try {

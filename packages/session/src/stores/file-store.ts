@@ -113,7 +113,8 @@ export class FileStore implements SessionStore {
   }
 
   async #withLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
-    await (this.#sweep ??= this.#removeStaleTemps());
+    this.#sweep ??= this.#removeStaleTemps();
+    await this.#sweep;
     return withFileLock(path, this.#lockStaleMs, fn);
   }
 
