@@ -19,6 +19,7 @@ const BENCHES = [
   'prompt-size',
   'stores',
   'streaming',
+  'long-uptime',
 ];
 
 const args = process.argv.slice(2);
