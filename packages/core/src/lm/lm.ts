@@ -6,8 +6,8 @@ import { type CachedCompletion, cacheKey, LMCache, type LMCacheOptions } from '.
 import { appendHistory } from './history-log.js';
 import { formatHistory } from './inspect-history.js';
 import { checkReasoningModel, isReasoningModel } from './model-name.js';
-import { type Route, resolveRoute } from './providers.js';
 import { checkRequestDefaultNames, looksLikeSecret } from './option-names.js';
+import { type Route, resolveRoute } from './providers.js';
 import { LM_CLASS_MARKER, type LMStateOptions, parseLMState } from './state.js';
 import { ChatTransport, type Completion } from './transport.js';
 import type {
