@@ -109,6 +109,11 @@ export abstract class DspyAdapter extends BaseAdapter {
     return layout;
   }
 
+  /** The user-message text of these fields (DSPy's `format_user_message_content`). */
+  formatUserMessageContent(signature: Signature, values: Values): string {
+    return this.userContent(signature, values);
+  }
+
   /** One history message as chat messages: user, then assistant (tool calls replayed as DSPy does). */
   protected historyMessages(signature: Signature, turn: Values): ChatMessage[] {
     const messages: ChatMessage[] = [];

@@ -44,6 +44,7 @@ export { isLanguageModel } from './lm/types.js';
 export { isTrackingUsage, recordLmUsage, trackUsage, type UsageByModel } from './lm/usage-tracker.js';
 export { ChainOfThought, type ChainOfThoughtOptions } from './predict/chain-of-thought.js';
 export { type AnyPredict, Predict } from './predict/predict.js';
+export { ReAct, type ReActInputs, type ReActOptions, type ReActPrediction } from './predict/react.js';
 export { currentStreamSink, type StreamSink, withStreamSink } from './predict/stream-sink.js';
 export { type StreamEvent, type StreamifyOptions, streamify } from './predict/streamify.js';
 export type {

@@ -36,6 +36,11 @@ export interface Adapter {
   call(options: AdapterCallOptions): Promise<Record<string, unknown>[]>;
   /** Renders output values the way this adapter expects an LM to answer (DummyLM uses it). */
   formatCompletion(values: Readonly<Record<string, unknown>>, signature?: Signature): string;
+  /**
+   * The user-message text of these fields, without the closing instructions (DSPy's
+   * `format_user_message_content`); ReAct formats its trajectory with it. Optional.
+   */
+  formatUserMessageContent?(signature: Signature, values: Readonly<Record<string, unknown>>): string;
   /** Streams one completion as field deltas (optional; see streamify). */
   stream?(options: AdapterCallOptions): AsyncIterable<AdapterStreamEvent>;
 }

@@ -56,14 +56,14 @@ export class DummyLM implements LanguageModel {
   history: LMHistoryEntry[] = [];
   /** Every request received, in order (messages and parameters). */
   readonly requests: LMRequest[] = [];
-  #answers: DummyAnswer[] | Readonly<Record<string, DummyAnswer>> | DummyRule;
+  #answers: (DummyAnswer | string)[] | Readonly<Record<string, DummyAnswer>> | DummyRule;
   #next = 0;
 
   /** Characters per chunk when streaming. */
   readonly chunkSize: number;
 
   constructor(
-    answers: DummyAnswer[] | Readonly<Record<string, DummyAnswer>> | DummyRule,
+    answers: (DummyAnswer | string)[] | Readonly<Record<string, DummyAnswer>> | DummyRule,
     options: { chunkSize?: number | undefined } = {},
   ) {
     this.#answers = Array.isArray(answers) ? [...answers] : answers;
@@ -123,7 +123,7 @@ export class DummyLM implements LanguageModel {
     }
     if (Array.isArray(answers)) {
       const answer = answers[this.#next++];
-      if (!answer) {
+      if (answer === undefined) {
         throw new ConfigurationError(
           `DummyLM ran out of scripted answers after ${answers.length} call(s); add more answers to the DummyLM.`,
         );
