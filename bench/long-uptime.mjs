@@ -1,7 +1,7 @@
 // Long uptime: what a server accumulates, each against a same-run baseline.
 // - LM history: heap growth over a 1,000-turn conversation of 2 KB questions (a session without
 //   maxTurns re-sends every turn), with the default maxHistoryBytes vs no byte bound (entry count only).
-// - Disk cache: files and bytes left by 5,000 distinct calls, with maxDiskBytes 1 MiB vs the default bound.
+// - Disk cache: files and bytes left by 5,000 distinct calls, with maxDiskBytes 128 KiB vs the default bound.
 // - SessionManager on one FileStore: 50 concurrent calls for one user in one process, and 2 x 50 from
 //   two processes; every computed turn must be stored.
 import { fork } from 'node:child_process';
@@ -18,16 +18,22 @@ const TURNS = 1_000;
 const QUESTION_BYTES = 2_048;
 const CACHE_CALLS = 5_000;
 const CONTENDERS = 50;
+const DISK_LIMIT = 128 * 1024;
 
 const question = (i) =>
   `Turn ${i}: ${'a fairly long message that fills the turn. '.repeat(60)}`.slice(0, QUESTION_BYTES);
 
-async function historyGrowth(core, QA, sessionify, url, server, maxHistoryBytes) {
+/** One conversation in this (fresh) process; `maxHistoryBytes` undefined keeps the default. */
+async function historyGrowth(url, maxHistoryBytes) {
+  const { core, QA } = await framework();
+  const { sessionify } = await pkg('session', 'sessionify');
+  const server = { reset: () => process.send({ reset: true }) };
   const lm = new core.LM('openai/test-model', { apiKey: 'bench', baseURL: url, cache: false });
   const session = sessionify(new core.Predict(QA));
   const before = await settledHeap();
   const start = now();
-  await core.context({ lm, maxHistoryBytes }, async () => {
+  const settings = maxHistoryBytes === undefined ? { lm } : { lm, maxHistoryBytes };
+  await core.context(settings, async () => {
     for (let i = 0; i < TURNS; i++) {
       await session.call({ question: question(i) });
       // The server process keeps every captured body until reset: drop them as we go.
@@ -37,8 +43,12 @@ async function historyGrowth(core, QA, sessionify, url, server, maxHistoryBytes)
   const ms = now() - start;
   const after = await settledHeap();
   const entries = lm.history.length;
+  const historyChars = lm.history.reduce(
+    (sum, entry) => sum + entry.messages.reduce((n, m) => n + m.content.length, 0),
+    0,
+  );
   if (session.length !== TURNS) throw new Error(`expected ${TURNS} turns, got ${session.length}`);
-  return { heapBytes: after - before, entries, ms };
+  return { heapBytes: after - before, entries, historyChars, ms };
 }
 
 function folderStats(dir) {
@@ -88,10 +98,14 @@ async function contend(dir, count, prefix) {
   return { ok: results.filter((r) => r.status === 'fulfilled').length, lmCalls: lm.requests.length };
 }
 
-const inChild = (dir, count, prefix) =>
+/** Runs this file with `args` in a child process (a fresh heap); resolves to the result it sends. */
+const inChild = (args, onMessage = () => undefined) =>
   new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), ['--contend', dir, String(count), prefix]);
-    child.once('message', resolve);
+    const child = fork(fileURLToPath(import.meta.url), args, { execArgv: ['--expose-gc'] });
+    child.on('message', (message) => {
+      if (message.result) resolve(message.result);
+      else onMessage(message);
+    });
     child.once('error', reject);
   });
 
@@ -101,20 +115,19 @@ async function storedTurns(dir) {
 }
 
 export async function run() {
-  const { core, QA } = await framework();
-  const { sessionify } = await pkg('session', 'sessionify');
+  const { core } = await framework();
   const server = await startServerProcess({ reply: 'short' });
   const rows = [];
   try {
-    // Byte bound first: the unbounded run leaves a fragmented heap behind.
-    const bounded = await historyGrowth(core, QA, sessionify, server.url, server, undefined);
-    const unbounded = await historyGrowth(core, QA, sessionify, server.url, server, Number.POSITIVE_INFINITY);
+    const reset = () => server.reset();
+    const bounded = await inChild(['--history', server.url, 'default'], reset);
+    const unbounded = await inChild(['--history', server.url, 'Infinity'], reset);
     rows.push(
       row({
         bench: 'uptime',
         figure: `heap growth, ${TURNS} turns of 2 KB (no maxTurns), default maxHistoryBytes`,
-        value: `${fmtBytes(bounded.heapBytes)} (${bounded.entries} history entries kept, ${fmtMs(bounded.ms)})`,
-        baseline: `entry bound only: ${fmtBytes(unbounded.heapBytes)} (${unbounded.entries} entries)`,
+        value: `${fmtBytes(bounded.heapBytes)} (history: ${bounded.entries} entries, ${fmtBytes(bounded.historyChars)} of prompts; ${fmtMs(bounded.ms)})`,
+        baseline: `entry bound only: ${fmtBytes(unbounded.heapBytes)} (${unbounded.entries} entries, ${fmtBytes(unbounded.historyChars)})`,
         ratio: bounded.heapBytes / unbounded.heapBytes,
         target: '< 0.25x',
         pass: bounded.heapBytes / unbounded.heapBytes < 0.25,
@@ -122,17 +135,17 @@ export async function run() {
       }),
     );
 
-    const limited = await cacheFootprint(core, server.url, 1024 ** 2);
+    const limited = await cacheFootprint(core, server.url, DISK_LIMIT);
     const byDefault = await cacheFootprint(core, server.url, undefined);
     rows.push(
       row({
         bench: 'uptime',
-        figure: `disk cache after ${CACHE_CALLS} distinct calls, maxDiskBytes 1 MiB`,
+        figure: `disk cache after ${CACHE_CALLS} distinct calls, maxDiskBytes 128 KiB`,
         value: `${limited.files} files, ${fmtBytes(limited.bytes)}`,
         baseline: `default bound (1 GiB): ${byDefault.files} files, ${fmtBytes(byDefault.bytes)}`,
         ratio: limited.bytes / byDefault.bytes,
-        target: '<= 1 MiB',
-        pass: limited.bytes <= 1024 ** 2,
+        target: '<= 128 KiB',
+        pass: limited.bytes <= DISK_LIMIT,
         data: { limited, byDefault },
       }),
     );
@@ -148,7 +161,9 @@ export async function run() {
     const oneMs = now() - start;
     const oneStored = await storedTurns(oneDir);
     const twoStart = now();
-    const two = await Promise.all([inChild(twoDir, CONTENDERS, 'a'), inChild(twoDir, CONTENDERS, 'b')]);
+    const two = await Promise.all(
+      ['a', 'b'].map((prefix) => inChild(['--contend', twoDir, String(CONTENDERS), prefix])),
+    );
     const twoMs = now() - twoStart;
     const twoStored = await storedTurns(twoDir);
     const computed = two[0].lmCalls + two[1].lmCalls;
@@ -177,15 +192,20 @@ export async function run() {
   return rows;
 }
 
-if (process.argv[2] === '--contend' && import.meta.url === pathToFileURL(process.argv[1]).href) {
+const role = import.meta.url === pathToFileURL(process.argv[1]).href ? process.argv[2] : undefined;
+const reply = (result) => {
+  process.send({ result });
+  process.disconnect();
+};
+if (role === '--contend') {
   const [dir, count, prefix] = process.argv.slice(3);
-  contend(dir, Number(count), prefix).then((result) => {
-    process.send(result);
-    process.disconnect();
-  });
+  contend(dir, Number(count), prefix).then(reply);
+} else if (role === '--history') {
+  const [url, bound] = process.argv.slice(3);
+  historyGrowth(url, bound === 'default' ? undefined : Number(bound)).then(reply);
 } else {
   main(import.meta.url, run, [
     ['uptime', `heap growth, ${TURNS} turns of 2 KB`, '< 0.25x'],
-    ['uptime', `disk cache after ${CACHE_CALLS} calls`, '<= 1 MiB'],
+    ['uptime', `disk cache after ${CACHE_CALLS} calls`, '<= 128 KiB'],
   ]);
 }
