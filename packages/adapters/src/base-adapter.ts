@@ -3,6 +3,7 @@ import {
   type AdapterCallOptions,
   AdapterParseError,
   type AdapterStreamEvent,
+  type Callback,
   type ChatMessage,
   ConfigurationError,
   type Demo,
@@ -11,8 +12,10 @@ import {
   type LMRequest,
   type LMResponse,
   type LMToolCall,
+  requestLm,
   type Signature,
   withActiveAdapter,
+  withCallbacks,
 } from '@dspy-ts/core';
 import { pyText } from './format-value.js';
 import { applyOutputDefaults } from './layout.js';
@@ -90,6 +93,8 @@ export abstract class BaseAdapter implements Adapter {
    * function calling instead of the prompt, and `tools` / `tool_choice` stay in the request.
    */
   readonly useNativeFunctionCalling: boolean = false;
+  /** Callbacks for this adapter's format and parse calls only, after the global ones. */
+  callbacks: Callback[] = [];
 
   abstract format(
     signature: Signature,
@@ -110,14 +115,14 @@ export abstract class BaseAdapter implements Adapter {
   ): Promise<Record<string, unknown>[]> {
     const { lm, config, signature, demos, inputs, signal } = options;
     const plan = planNativeTools(this.useNativeFunctionCalling, lm, signature, inputs);
-    const messages = this.format(plan.signature, demos, inputs);
+    const messages = this.formatObserved(plan.signature, demos, inputs);
     const request = buildRequest(messages, config, {
       signal,
       responseFormat,
       keepTools: this.useNativeFunctionCalling,
       plan,
     });
-    const response = await withActiveAdapter(this, () => lm.request(request));
+    const response = await withActiveAdapter(this, () => requestLm(lm, request));
     return response.outputs.map((output: string | null | undefined, index) =>
       this.choiceOutputs(plan, signature, output, response.toolCalls?.[index]),
     );
@@ -137,7 +142,7 @@ export abstract class BaseAdapter implements Adapter {
         original: signature,
         text: output,
         toolCalls,
-        parse: (sig, text) => this.parse(sig, text),
+        parse: (sig, text) => this.parseObserved(sig, text),
       });
     }
     if (output === '' || output === null || output === undefined) {
@@ -148,7 +153,33 @@ export abstract class BaseAdapter implements Adapter {
         message: 'The LM returned an empty or null response.',
       });
     }
-    return this.finalize(signature, this.parse(signature, output));
+    return this.finalize(signature, this.parseObserved(signature, output));
+  }
+
+  /** `format` between the onAdapterFormatStart / End callbacks. */
+  protected formatObserved(
+    signature: Signature,
+    demos: readonly Demo[],
+    inputs: Readonly<Record<string, unknown>>,
+  ): ChatMessage[] {
+    return withCallbacks(
+      'AdapterFormat',
+      this,
+      { signature, demos, inputs },
+      () => this.format(signature, demos, inputs),
+      this.callbacks,
+    );
+  }
+
+  /** `parse` between the onAdapterParseStart / End callbacks. */
+  protected parseObserved(signature: Signature, completion: string): Record<string, unknown> {
+    return withCallbacks(
+      'AdapterParse',
+      this,
+      { signature, completion },
+      () => this.parse(signature, completion),
+      this.callbacks,
+    );
   }
 
   /**
@@ -164,7 +195,7 @@ export abstract class BaseAdapter implements Adapter {
   ): AsyncGenerator<AdapterStreamEvent, Record<string, unknown>, undefined> {
     const { lm, config, signature, demos, inputs, signal } = options;
     const plan = planNativeTools(this.useNativeFunctionCalling, lm, signature, inputs);
-    const messages = this.format(plan.signature, demos, inputs);
+    const messages = this.formatObserved(plan.signature, demos, inputs);
     const request = buildRequest(messages, config, {
       signal,
       responseFormat,
@@ -201,7 +232,7 @@ export abstract class BaseAdapter implements Adapter {
         message: 'The LM returned an empty or null response.',
       });
     }
-    return this.finalize(signature, this.parse(signature, completion));
+    return this.finalize(signature, this.parseObserved(signature, completion));
   }
 
   /** Step 4: defaults again, then any output still absent is null, in signature order. */

@@ -1,5 +1,7 @@
 export type { Adapter, AdapterCallOptions, AdapterStreamEvent, Demo } from './adapter/types.js';
 export { isAdapter } from './adapter/types.js';
+export { activeCallId, isObserving, withCallbacks } from './callbacks/dispatch.js';
+export type { CallKind, Callback, LmRetry } from './callbacks/types.js';
 export {
   AdapterParseError,
   ConfigurationError,
@@ -29,6 +31,7 @@ export { type DummyAnswer, DummyLM, type DummyRule } from './lm/dummy.js';
 export { formatHistory } from './lm/inspect-history.js';
 export { DEFAULT_TIMEOUT_MS, LM, type LMOptions } from './lm/lm.js';
 export { PROVIDERS, type Provider, type ResponseFormatSupport } from './lm/providers.js';
+export { requestLm } from './lm/request.js';
 export type { LMStateOptions } from './lm/state.js';
 export type {
   ChatMessage,
@@ -79,7 +82,6 @@ export {
   saveProgram,
 } from './primitives/program-file.js';
 export {
-  type Callback,
   configure,
   context,
   currentAdapter,

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Adapter } from './adapter/types.js';
+import type { ActiveCall, Callback } from './callbacks/types.js';
 import { ConfigurationError } from './errors.js';
 import type { LanguageModel } from './lm/types.js';
 
@@ -13,11 +14,6 @@ export interface TraceEntry {
   predictor: object;
   inputs: Record<string, unknown>;
   prediction: Record<string, unknown> & { toDict(): Record<string, unknown> };
-}
-
-export interface Callback {
-  onModuleStart?(callId: string, instance: object, inputs: Record<string, unknown>): void;
-  onModuleEnd?(callId: string, outputs: unknown, error: unknown): void;
 }
 
 export interface Settings {
@@ -65,7 +61,10 @@ const globalSettings: Settings = {
 };
 
 const KNOWN_KEYS = new Set(Object.keys(globalSettings));
-const overrides = new AsyncLocalStorage<Partial<Settings>>();
+// The call whose callbacks are running rides in the same scope as the settings overrides.
+const ACTIVE_CALL = Symbol('activeCall');
+type Scope = Partial<Settings> & { [ACTIVE_CALL]?: ActiveCall };
+const overrides = new AsyncLocalStorage<Scope>();
 let defaultAdapter: Adapter | undefined;
 
 const checkKeys = (values: object): void => {
@@ -93,6 +92,14 @@ export function context<T>(values: Partial<Settings>, fn: () => T): T {
   const parent = overrides.getStore();
   return overrides.run(parent ? { ...parent, ...values } : { ...values }, fn);
 }
+
+/** Runs `fn` with `call` as the active callback call (the parent of any call made inside). */
+export function withActiveCall<T>(call: ActiveCall, fn: () => T): T {
+  return overrides.run({ ...overrides.getStore(), [ACTIVE_CALL]: call }, fn);
+}
+
+/** The callback call in progress in this async scope, if any. */
+export const activeCall = (): ActiveCall | undefined => overrides.getStore()?.[ACTIVE_CALL];
 
 const read = <K extends keyof Settings>(key: K): Settings[K] => {
   const scoped = overrides.getStore();

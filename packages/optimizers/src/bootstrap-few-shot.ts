@@ -18,7 +18,7 @@ import {
   Optimizer,
   type Program,
   runProgram,
-  withCallbacks,
+  withPhaseCallbacks,
 } from './optimizer.js';
 import { type DemoPredictor, demoHolders } from './predictors.js';
 import { Random } from './rng.js';
@@ -143,7 +143,7 @@ export class BootstrapFewShot extends Optimizer {
   }
 
   compile<P extends Program>(student: P, options: CompileOptions<P>): Promise<P> {
-    return withCallbacks('Compile', this, { student, ...options }, async () => {
+    return withPhaseCallbacks('Compile', this, { student, ...options }, async () => {
       assertUncompiled(student);
       checkExamples('trainset', options.trainset);
       const trainset = [...options.trainset];

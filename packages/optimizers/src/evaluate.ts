@@ -2,7 +2,7 @@ import { ConfigurationError, DspyError, type Example, Prediction, settings } fro
 import PQueue from 'p-queue';
 import { type EvaluationRow, formatTable, resultRows, saveCsv, saveJson } from './evaluate-table.js';
 import { type Metric, metricName, runMetric } from './metric.js';
-import { checkExamples, type Program, runProgram, withCallbacks } from './optimizer.js';
+import { checkExamples, type Program, runProgram, withPhaseCallbacks } from './optimizer.js';
 import { createProgress } from './progress.js';
 
 export interface EvaluateOptions {
@@ -80,7 +80,7 @@ export class Evaluate {
     const devset = pick('devset') ?? [];
     const metric = pick('metric');
     const inputs = { program, ...this.options, ...overrides };
-    return withCallbacks('Evaluate', this, inputs, async () => {
+    return withPhaseCallbacks('Evaluate', this, inputs, async () => {
       if (!metric) {
         throw new ConfigurationError(
           'Evaluate needs a metric: new Evaluate({ devset, metric }) or run(program, { metric }).',

@@ -5,7 +5,7 @@ import {
   checkExamples,
   Optimizer,
   type Program,
-  withCallbacks,
+  withPhaseCallbacks,
 } from './optimizer.js';
 import { demoHolders } from './predictors.js';
 import { Random } from './rng.js';
@@ -41,7 +41,7 @@ export class LabeledFewShot extends Optimizer {
   }
 
   compile<P extends Program>(student: P, options: LabeledFewShotCompileOptions<P>): Promise<P> {
-    return withCallbacks('Compile', this, { student, ...options }, async () => {
+    return withPhaseCallbacks('Compile', this, { student, ...options }, async () => {
       assertUncompiled(student);
       checkExamples('trainset', options.trainset);
       const copy = student.resetCopy();

@@ -1,13 +1,12 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomUUID } from 'node:crypto';
 import {
   type Callback,
   ConfigurationError,
   Example,
   InputError,
+  isObserving,
   type Module,
   type Prediction,
-  settings,
+  withCallbacks,
 } from '@dspy-ts/core';
 
 /** Any program an optimizer can compile or Evaluate can run: a Module (a Session is one). */
@@ -20,50 +19,21 @@ export interface CompileOptions<P extends Program = Program> {
   teacher?: P | undefined;
 }
 
-/** Callbacks for optimizer and Evaluate runs (DSPy's `on_compile_*` / `on_evaluate_*`). */
-export interface OptimizerCallback extends Callback {
-  onCompileStart?(callId: string, instance: object, inputs: Record<string, unknown>): void;
-  onCompileEnd?(callId: string, outputs: unknown, error: unknown): void;
-  onEvaluateStart?(callId: string, instance: object, inputs: Record<string, unknown>): void;
-  onEvaluateEnd?(callId: string, outputs: unknown, error: unknown): void;
-}
-
-type Phase = 'Compile' | 'Evaluate';
-
-const safely = (fn: () => void): void => {
-  try {
-    fn();
-  } catch (error) {
-    settings.logger.warn(`Error in callback: ${error instanceof Error ? error.message : String(error)}`);
-  }
-};
-
-const running = new AsyncLocalStorage<ReadonlySet<object>>();
+/** Callbacks for optimizer and Evaluate runs (kept as a name; every hook is on core's Callback). */
+export type OptimizerCallback = Callback;
 
 /**
  * Runs `fn` between the `on<Phase>Start` / `on<Phase>End` callbacks of `settings.callbacks`.
  * A run nested inside another run of the same instance (same async scope) does not emit again.
  */
-export async function withCallbacks<T>(
-  phase: Phase,
+export function withPhaseCallbacks<T>(
+  phase: 'Compile' | 'Evaluate',
   instance: object,
   inputs: Record<string, unknown>,
   fn: () => Promise<T>,
 ): Promise<T> {
-  const outer = running.getStore();
-  if (outer?.has(instance)) return fn();
-  const inner = new Set(outer ?? []).add(instance);
-  const active = settings.callbacks as OptimizerCallback[];
-  const callId = randomUUID().replaceAll('-', '');
-  for (const cb of active) safely(() => cb[`on${phase}Start`]?.(callId, instance, inputs));
-  try {
-    const output = await running.run(inner, fn);
-    for (const cb of active) safely(() => cb[`on${phase}End`]?.(callId, output, undefined));
-    return output;
-  } catch (error) {
-    for (const cb of active) safely(() => cb[`on${phase}End`]?.(callId, undefined, error));
-    throw error;
-  }
+  if (isObserving(phase, instance)) return fn();
+  return withCallbacks(phase, instance, inputs, fn);
 }
 
 /** The base of every optimizer (DSPy's Teleprompter): `compile` returns a new program. */

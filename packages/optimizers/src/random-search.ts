@@ -9,7 +9,7 @@ import {
   checkExamples,
   Optimizer,
   type Program,
-  withCallbacks,
+  withPhaseCallbacks,
 } from './optimizer.js';
 import { Random } from './rng.js';
 
@@ -97,7 +97,7 @@ export class BootstrapFewShotWithRandomSearch extends Optimizer {
     student: P,
     options: RandomSearchCompileOptions<P>,
   ): Promise<RandomSearchResult<P>> {
-    return withCallbacks('Compile', this, { student, ...options }, async () => {
+    return withPhaseCallbacks('Compile', this, { student, ...options }, async () => {
       assertUncompiled(student);
       checkExamples('trainset', options.trainset);
       const valset = options.valset ?? options.trainset;

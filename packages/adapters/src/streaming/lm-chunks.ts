@@ -5,6 +5,7 @@ import {
   type LMRequest,
   type LMResponse,
   type LMStreamChunk,
+  requestLm,
   withActiveAdapter,
 } from '@dspy-ts/core';
 
@@ -42,7 +43,7 @@ async function* requestAsStream(
   lm: LanguageModel,
   request: LMRequest,
 ): AsyncGenerator<LMStreamChunk, LMResponse, undefined> {
-  const response = await lm.request(request);
+  const response = await requestLm(lm, request);
   const text = response.outputs[0];
   if (text) yield { text };
   return response;

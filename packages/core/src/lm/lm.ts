@@ -1,5 +1,6 @@
 import PQueue from 'p-queue';
 import { z } from 'zod';
+import type { Callback } from '../callbacks/types.js';
 import { ConfigurationError, LMAbortError } from '../errors.js';
 import { settings } from '../settings.js';
 import { type CachedCompletion, cacheKey, LMCache, type LMCacheOptions } from './cache.js';
@@ -46,6 +47,8 @@ export interface LMOptions {
   /** Extra HTTP headers for every request. */
   headers?: Readonly<Record<string, string>> | undefined;
   capabilities?: LanguageModel['capabilities'] | undefined;
+  /** Callbacks for this LM's requests only (DSPy's `LM(callbacks=...)`). */
+  callbacks?: Callback[] | undefined;
   /** Any other request default, sent as given (snake_case: `top_p`, `stop`, `seed`, ...); `null` is not sent. */
   [param: string]: unknown;
 }
@@ -64,6 +67,7 @@ const OPTION_KEYS = new Set([
   'timeoutMs',
   'headers',
   'capabilities',
+  'callbacks',
 ]);
 // Parameters the LM owns: never taken from request defaults or call extras.
 const RESERVED_PARAMS = new Set(['model', 'messages', 'stream', 'stream_options', 'base_url']);
@@ -113,6 +117,7 @@ export class LM implements LanguageModel {
   readonly numRetries: number;
   readonly capabilities: NonNullable<LanguageModel['capabilities']>;
   history: LMHistoryEntry[] = [];
+  callbacks: Callback[];
   /** Running token totals of the requests this LM made (cache hits excluded). */
   readonly usage: Usage = {};
   readonly #options: LMOptions;
@@ -162,6 +167,7 @@ export class LM implements LanguageModel {
       functionCalling: true,
       ...options.capabilities,
     };
+    this.callbacks = [...(options.callbacks ?? [])];
     // Kept as given: a copy with another model routes to that model's provider.
     this.#options = { ...options };
     this.#queue =
@@ -216,7 +222,7 @@ export class LM implements LanguageModel {
    */
   copy(overrides: LMOptions & { model?: string | undefined } = {}): LM {
     const { model = this.model, ...changes } = overrides;
-    const options: LMOptions = { ...this.#options };
+    const options: LMOptions = { ...this.#options, callbacks: this.callbacks };
     for (const [key, value] of Object.entries(this.kwargs)) {
       if (key === 'temperature' || key === 'n') options[key] = numberOrUndefined(value);
       else if (key === 'max_tokens' || key === 'max_completion_tokens')
@@ -348,7 +354,7 @@ export class LM implements LanguageModel {
     this.#record(call, answer, completion.usage, false);
     // Only a finished completion is cached: a cut stream would be replayed forever after a restart.
     if (completion.complete) await call.cache?.set(call.key, answer);
-    return { ...answer, usage: completion.usage, cacheHit: false };
+    return { ...answer, usage: completion.usage, cacheHit: false, finishReasons: completion.finishReasons };
   }
 
   #record(call: PreparedCall, answer: CachedCompletion, usage: Usage | undefined, cacheHit: boolean): void {

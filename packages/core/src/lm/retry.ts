@@ -1,3 +1,4 @@
+import { notifyLmRetry } from '../callbacks/dispatch.js';
 import type { LMError } from '../errors.js';
 import type { MappedError } from './map-error.js';
 
@@ -62,8 +63,10 @@ export async function withRetries<T>(
       if (!retryable || index >= policy.numRetries) throw error;
       failure = error;
     }
+    const delayMs = backoffMs(index, policy, failure.retryAfterMs);
+    notifyLmRetry({ attempt: index + 1, error: failure, delayMs });
     try {
-      await sleep(backoffMs(index, policy, failure.retryAfterMs), signal);
+      await sleep(delayMs, signal);
     } catch (thrown) {
       throw classify(thrown, index + 1).error;
     }

@@ -1,3 +1,5 @@
+import type { Callback } from '../callbacks/types.js';
+
 /** A tool call as it travels in a chat message or an LM response (OpenAI's shape). */
 export interface LMToolCall {
   id: string;
@@ -51,6 +53,8 @@ export interface LMResponse {
   usage?: Usage | undefined;
   /** True when the answer came from the cache (no request was made). */
   cacheHit?: boolean | undefined;
+  /** Why each choice stopped (`stop`, `length`, `tool_calls`, ...), when the provider said. */
+  finishReasons?: Array<string | null> | undefined;
 }
 
 export interface LMHistoryEntry {
@@ -90,6 +94,8 @@ export interface LanguageModel {
   readonly defaults?: { temperature?: number | undefined; n?: number | undefined } | undefined;
   /** DSPy-shaped state for save files; `null` means nothing to save. */
   dumpState?(): Record<string, unknown>;
+  /** Callbacks for this LM's requests only, after the global ones. */
+  callbacks?: readonly Callback[] | undefined;
 }
 
 export const isLanguageModel = (value: unknown): value is LanguageModel =>

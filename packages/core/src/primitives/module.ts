@@ -1,8 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { ConfigurationError, DspyError } from '../errors.js';
 import type { LanguageModel } from '../lm/types.js';
 import { isTrackingUsage, trackUsage } from '../lm/usage-tracker.js';
-import { type Callback, settings } from '../settings.js';
+import { withCallbacks } from '../callbacks/dispatch.js';
+import type { Callback } from '../callbacks/types.js';
+import { settings } from '../settings.js';
 import { loadProgram, saveProgram } from './program-file.js';
 
 /** Marks a learnable leaf (Predict). Discovery reports these; it never looks inside them. */
@@ -52,29 +53,11 @@ export abstract class Module<In = Record<string, unknown>, Out = unknown> {
 
   /** Runs the callbacks around `forward`. Typed from the subclass's own `forward`. */
   async call<T extends Module<In, Out>>(this: T, inputs: ForwardInput<T>): Promise<ForwardOutput<T>> {
-    const active = [...settings.callbacks, ...this.callbacks];
     const forward = () =>
       settings.trackUsage && !isTrackingUsage()
         ? withUsage(() => this.forward(inputs as In) as Promise<ForwardOutput<T>>)
         : (this.forward(inputs as In) as Promise<ForwardOutput<T>>);
-    if (active.length === 0) return forward();
-    const callId = randomUUID().replaceAll('-', '');
-    const safely = (fn: () => void) => {
-      try {
-        fn();
-      } catch (error) {
-        settings.logger.warn(`Error in callback: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    };
-    for (const cb of active) safely(() => cb.onModuleStart?.(callId, this, { kwargs: inputs }));
-    try {
-      const output = await forward();
-      for (const cb of active) safely(() => cb.onModuleEnd?.(callId, output, undefined));
-      return output;
-    } catch (error) {
-      for (const cb of active) safely(() => cb.onModuleEnd?.(callId, undefined, error));
-      throw error;
-    }
+    return withCallbacks('Module', this, { kwargs: inputs }, forward, this.callbacks);
   }
 
   /** Alias of `call`, kept for parity with DSPy's `acall`. */

@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import { activeCall, settings, withActiveCall } from '../settings.js';
+import type { CallKind, Callback, LmRetry } from './types.js';
+
+type StartHandler = (callId: string, instance: object, inputs: Record<string, unknown>) => unknown;
+type EndHandler = (callId: string, outputs: unknown, error: unknown) => unknown;
+
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** Runs one handler; a throw or a rejected promise is logged, never propagated. */
+const safely = (run: () => unknown): void => {
+  try {
+    const result = run();
+    if (result instanceof Promise) result.catch((error: unknown) => warn(error));
+  } catch (error) {
+    warn(error);
+  }
+};
+const warn = (error: unknown): void => settings.logger.warn(`Error in callback: ${describe(error)}`);
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+
+/** A fresh call id, DSPy's `uuid4().hex`. */
+export const newCallId = (): string => randomUUID().replaceAll('-', '');
+
+/** The id of the call whose hooks are running in this async scope, if any callback is active. */
+export const activeCallId = (): string | undefined => activeCall()?.id;
+
+/**
+ * Runs `fn` between the `on<kind>Start` / `on<kind>End` handlers of the global and context
+ * callbacks followed by `own` (the instance's). With no callback registered it is `fn()` and
+ * nothing else. `fn` may return a value or a promise; the end handlers wait for a promise.
+ */
+export function withCallbacks<T>(
+  kind: CallKind,
+  instance: object,
+  inputs: Record<string, unknown>,
+  fn: () => T,
+  own?: readonly Callback[],
+): T {
+  const shared = settings.callbacks;
+  if (shared.length === 0 && (own === undefined || own.length === 0)) return fn();
+  const callbacks = own === undefined || own.length === 0 ? shared : [...shared, ...own];
+  const id = newCallId();
+  for (const callback of callbacks) {
+    const start = callback[`on${kind}Start`] as StartHandler | undefined;
+    if (start) safely(() => start.call(callback, id, instance, inputs));
+  }
+  const end = (outputs: unknown, error: unknown): void => {
+    for (const callback of callbacks) {
+      const handler = callback[`on${kind}End`] as EndHandler | undefined;
+      if (handler) safely(() => handler.call(callback, id, outputs, error));
+    }
+  };
+  let result: T;
+  try {
+    // The id becomes active only around the call itself, so start handlers still see the parent's.
+    result = withActiveCall({ id, kind, instance, callbacks, parent: activeCall() }, fn);
+  } catch (error) {
+    end(undefined, error);
+    throw error;
+  }
+  if (!isThenable(result)) {
+    end(result, undefined);
+    return result;
+  }
+  return Promise.resolve(result).then(
+    (value) => {
+      end(value, undefined);
+      return value;
+    },
+    (error: unknown) => {
+      end(undefined, error);
+      throw error;
+    },
+  ) as T;
+}
+
+/**
+ * Whether a `kind` call of `instance` is already running in this async scope (seen only while
+ * callbacks are active, which is when it matters: a nested compile does not emit its hooks twice).
+ */
+export function isObserving(kind: CallKind, instance: object): boolean {
+  for (let call = activeCall(); call; call = call.parent) {
+    if (call.kind === kind && call.instance === instance) return true;
+  }
+  return false;
+}
+
+/** Reports a retried LM attempt to the callbacks of the LM call in progress (no-op without one). */
+export function notifyLmRetry(retry: LmRetry): void {
+  const call = activeCall();
+  if (call?.kind !== 'Lm') return;
+  for (const callback of call.callbacks) {
+    const handler = callback.onLmRetry;
+    if (handler) safely(() => handler.call(callback, call.id, retry));
+  }
+}
