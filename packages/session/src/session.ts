@@ -10,6 +10,7 @@ import {
   Module,
   type StreamEvent,
   settings,
+  withCallbacks,
 } from '@dspy-ts/core';
 import { fieldTypesOf } from './field-types.js';
 import { buildHistory, type MessageFilter } from './history-builder.js';
@@ -250,24 +251,31 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
       outerHistory: frame?.outerHistory ?? runHistory,
       nodeMemory: state.l2Memory,
     };
-    const result = (await withFrame(published, () =>
-      withSessionHistory(runHistory, () => module.call(callInputs as never)),
-    )) as ForwardOutput<M>;
-    if (!records) return result;
-    // Under session.stream the turn waits until the consumer takes the prediction (stream.ts).
-    await beforeStreamedTurn(this);
-
-    const turn = makeTurn({
-      index: this.#nextIndex(state),
-      inputs: recordableInputs(rest, module, field),
-      outputs: extractOutputs(result, module),
-      historySnapshot: runHistory,
-    });
-    state.turns.push(turn);
-    const cap = options.maxStoredTurns;
-    if (cap !== undefined && state.turns.length > cap) state.turns.splice(0, state.turns.length - cap);
-    await this.#notify(turn);
-    return result;
+    const run = () =>
+      withFrame(published, () =>
+        withSessionHistory(runHistory, () => module.call(callInputs as never)),
+      ) as Promise<ForwardOutput<M>>;
+    if (!records) return run();
+    let result: ForwardOutput<M> | undefined;
+    const recordTurn = async (): Promise<Turn> => {
+      result = await run();
+      // Under session.stream the turn waits until the consumer takes the prediction (stream.ts).
+      await beforeStreamedTurn(this);
+      const turn = makeTurn({
+        index: this.#nextIndex(state),
+        inputs: recordableInputs(rest, module, field),
+        outputs: extractOutputs(result, module),
+        historySnapshot: runHistory,
+      });
+      state.turns.push(turn);
+      const cap = options.maxStoredTurns;
+      if (cap !== undefined && state.turns.length > cap) state.turns.splice(0, state.turns.length - cap);
+      await this.#notify(turn);
+      return turn;
+    };
+    const turnInputs = { inputs: rest, turnIndex: this.#nextIndex(state), conversationId: state.conversationId };
+    await withCallbacks('Turn', this, turnInputs, recordTurn);
+    return result as ForwardOutput<M>;
   }
 
   async #notify(turn: Turn): Promise<void> {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { atomicWriteFile, History, InputError, PyFloat, SessionStateError } from '@dspy-ts/core';
 import { assertNoPollution, type JsonValue, joinPath, pythonJsonDumps, toJsonSafe } from './json.js';
@@ -77,6 +78,7 @@ export class SessionState {
   initialHistory: History | null;
   l2Memory: string;
   nodeStates: Record<string, SessionState>;
+  #conversationId: string | undefined;
 
   constructor(init: SessionStateInit = {}) {
     if (!isPlainRecord(init)) throw new InputError('new SessionState expects an options object.');
@@ -112,6 +114,19 @@ export class SessionState {
 
   get length(): number {
     return this.turns.length;
+  }
+
+  /**
+   * Names this conversation in traces (`gen_ai.conversation.id`): the user id under a
+   * SessionManager, else a random UUID drawn on first use. Runtime only: never saved.
+   */
+  get conversationId(): string {
+    this.#conversationId ??= randomUUID();
+    return this.#conversationId;
+  }
+
+  set conversationId(id: string) {
+    this.#conversationId = id;
   }
 
   /** An independent copy: turns (inputs, outputs, scores) and node states are copied. */

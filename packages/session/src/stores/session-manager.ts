@@ -213,6 +213,7 @@ export class SessionManager<M extends AnyModule = Module> {
 
   async #call(userId: string, inputs: SessionInputs<M>): Promise<ForwardOutput<M>> {
     const { state, version } = await this.#load(userId);
+    state.conversationId = userId;
     const before = mark(state);
     let result: ForwardOutput<M>;
     try {
