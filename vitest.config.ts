@@ -6,7 +6,7 @@ import projects from './vitest.workspace.ts';
 
 // Resolve workspace packages to their TypeScript sources: tests never need a build.
 // ssr.resolve.conditions replaces Vite's defaults, so they are listed again.
-const conditions = ['@dspy-ts/source', 'module', 'node', 'development|production'];
+const conditions = ['@dspy-ts/source', 'node', 'development|production'];
 
 export default defineConfig({
   ssr: { resolve: { conditions } },

@@ -5,6 +5,7 @@ import {
   type AdapterStreamEvent,
   type ChatMessage,
   type Demo,
+  requestLm,
   type Signature,
   withActiveAdapter,
 } from '../../src/index.js';
@@ -60,7 +61,7 @@ export class LineAdapter implements Adapter {
   async call(options: AdapterCallOptions): Promise<Record<string, unknown>[]> {
     const messages = this.format(options.signature, options.demos, options.inputs);
     const response = await withActiveAdapter(this, () =>
-      options.lm.request({
+      requestLm(options.lm, {
         messages,
         temperature: options.config.temperature as number | undefined,
         n: options.config.n as number | undefined,
