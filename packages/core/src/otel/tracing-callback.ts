@@ -79,7 +79,7 @@ export class TracingCallback implements Callback {
     const parent = this.#parent();
     const names = parent?.names ?? namesOf(instance);
     const path = names?.get(instance);
-    const attributes = defined({ 'dspy.module': className(instance), 'dspy.predictor': path });
+    const attributes = defined({ 'dspy.predictor': path });
     if (this.#content) attributes['dspy.inputs'] = contentText(inputs.kwargs);
     this.#start(callId, `dspy.${className(instance)}`, attributes, parent, instance, names);
   }
