@@ -1,7 +1,7 @@
 export type { Adapter, AdapterCallOptions, AdapterStreamEvent, Demo } from './adapter/types.js';
 export { isAdapter } from './adapter/types.js';
 export { activeCallId, isObserving, withCallbacks } from './callbacks/dispatch.js';
-export type { CallKind, Callback, LmRetry } from './callbacks/types.js';
+export type { Callback, CallKind, LmRetry } from './callbacks/types.js';
 export {
   AdapterParseError,
   ConfigurationError,

@@ -108,9 +108,13 @@ describe('callbacks', () => {
 
   it("runs a module's own callbacks after the global ones, for that module only", async () => {
     const order: string[] = [];
-    const global: Callback = { onModuleStart: (_id, instance) => order.push(`global ${instance.constructor.name}`) };
+    const global: Callback = {
+      onModuleStart: (_id, instance) => order.push(`global ${instance.constructor.name}`),
+    };
     const program = new TwoSteps();
-    program.callbacks = [{ onModuleStart: (_id, instance) => order.push(`own ${instance.constructor.name}`) }];
+    program.callbacks = [
+      { onModuleStart: (_id, instance) => order.push(`own ${instance.constructor.name}`) },
+    ];
     await context({ callbacks: [global], lm: twoStepLm(), adapter: new LineAdapter() }, () =>
       program.call({ question: 'q' }),
     );
@@ -165,8 +169,9 @@ describe('callbacks', () => {
         return rejected;
       },
     } as Callback;
-    await context({ callbacks: [asyncBroken], logger, lm: new DummyLM([{ a: 1 }]), adapter: new LineAdapter() }, () =>
-      new Predict('q -> a').call({ q: 'q' }),
+    await context(
+      { callbacks: [asyncBroken], logger, lm: new DummyLM([{ a: 1 }]), adapter: new LineAdapter() },
+      () => new Predict('q -> a').call({ q: 'q' }),
     );
     await rejected.catch(() => undefined);
     await Promise.resolve();

@@ -50,7 +50,9 @@ describe('openTelemetry()', () => {
       );
       span.end();
     });
-    expect(tree()).toBe(['POST /chat', '  dspy.Predict  (self)', '    chat dummy  (tokens 0 in / 0 out)'].join('\n'));
+    expect(tree()).toBe(
+      ['POST /chat', '  dspy.Predict  (self)', '    chat dummy  (tokens 0 in / 0 out)'].join('\n'),
+    );
   });
 
   it('gives each of many concurrent calls its own well-formed trace', async () => {
@@ -88,7 +90,9 @@ describe('openTelemetry()', () => {
   });
 
   describe('over the real LM client and the local server', () => {
-    const harness = useHarness({ reply: { content: 'answer: "Paris"', usage: { prompt_tokens: 21, completion_tokens: 4 } } });
+    const harness = useHarness({
+      reply: { content: 'answer: "Paris"', usage: { prompt_tokens: 21, completion_tokens: 4 } },
+    });
 
     const ask = (options: Parameters<typeof harness.lm>[0] = {}, callbacks = [openTelemetry()]) =>
       context({ callbacks, lm: harness.lm(options), adapter: new LineAdapter() }, () =>
@@ -161,7 +165,10 @@ describe('openTelemetry()', () => {
       const [chat] = tracing.byName('chat test-model');
       const input = JSON.parse(String(chat?.attributes['gen_ai.input.messages']));
       const output = JSON.parse(String(chat?.attributes['gen_ai.output.messages']));
-      expect(input.at(-1)).toEqual({ role: 'user', parts: [{ type: 'text', content: 'question: "capital?"' }] });
+      expect(input.at(-1)).toEqual({
+        role: 'user',
+        parts: [{ type: 'text', content: 'question: "capital?"' }],
+      });
       expect(output).toEqual([
         { role: 'assistant', parts: [{ type: 'text', content: 'answer: "Paris"' }], finish_reason: 'stop' },
       ]);
@@ -176,7 +183,8 @@ describe('openTelemetry()', () => {
         return statSync(path).isDirectory() ? files(path) : [path];
       });
     const importers = files(src).filter(
-      (file) => !file.includes(`${join('src', 'otel')}`) && readFileSync(file, 'utf8').includes('@opentelemetry'),
+      (file) =>
+        !file.includes(`${join('src', 'otel')}`) && readFileSync(file, 'utf8').includes('@opentelemetry'),
     );
     expect(importers).toEqual([]);
     expect(readFileSync(join(src, 'index.ts'), 'utf8')).not.toContain('otel');

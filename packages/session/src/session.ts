@@ -273,7 +273,11 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
       await this.#notify(turn);
       return turn;
     };
-    const turnInputs = { inputs: rest, turnIndex: this.#nextIndex(state), conversationId: state.conversationId };
+    const turnInputs = {
+      inputs: rest,
+      turnIndex: this.#nextIndex(state),
+      conversationId: state.conversationId,
+    };
     await withCallbacks('Turn', this, turnInputs, recordTurn);
     return result as ForwardOutput<M>;
   }

@@ -162,7 +162,7 @@ describe('turn callbacks', () => {
       onModuleStart: (_id, instance) => events.push(['moduleStart', instance.constructor.name]),
     };
     await traced(() => session.call({ question: 'Where is my refund?' }), [callback]);
-    expect(events.map((event) => event[0] === 'moduleStart' ? event[1] : event[0])).toEqual([
+    expect(events.map((event) => (event[0] === 'moduleStart' ? event[1] : event[0]))).toEqual([
       'Session',
       'turnStart',
       'Support',
@@ -182,7 +182,12 @@ describe('turn callbacks', () => {
   it('reports a failed turn to onTurnEnd and records nothing', async () => {
     const ends: unknown[] = [];
     const session = new Session(new Support());
-    const failing = new LM('openai/test-model', { apiKey: 'k', baseURL: server.url, cache: false, numRetries: 0 });
+    const failing = new LM('openai/test-model', {
+      apiKey: 'k',
+      baseURL: server.url,
+      cache: false,
+      numRetries: 0,
+    });
     server.fail({ status: 400 });
     await expect(
       context({ lm: failing, callbacks: [{ onTurnEnd: (_id, _turn, error) => ends.push(error) }] }, () =>

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { activeCall, settings, withActiveCall } from '../settings.js';
-import type { CallKind, Callback, LmRetry } from './types.js';
+import type { Callback, CallKind, LmRetry } from './types.js';
 
 type StartHandler = (callId: string, instance: object, inputs: Record<string, unknown>) => unknown;
 type EndHandler = (callId: string, outputs: unknown, error: unknown) => unknown;

@@ -14,7 +14,9 @@ const numberOf = (value: unknown): number | undefined => (typeof value === 'numb
 const stringOf = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 /** Drops undefined values (OpenTelemetry rejects them with a diagnostic). */
-export function defined(values: Record<string, string | number | boolean | string[] | undefined>): Attributes {
+export function defined(
+  values: Record<string, string | number | boolean | string[] | undefined>,
+): Attributes {
   const attributes: Attributes = {};
   for (const [key, value] of Object.entries(values)) if (value !== undefined) attributes[key] = value;
   return attributes;

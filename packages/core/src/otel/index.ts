@@ -10,5 +10,5 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): Callback {
   return new TracingCallback(options);
 }
 
-export type { OpenTelemetryOptions };
 export { type FinishedSpan, formatSpanTree, type SpanTreeOptions } from './span-tree.js';
+export type { OpenTelemetryOptions };

@@ -47,9 +47,7 @@ export function formatSpanTree(spans: readonly FinishedSpan[], options: SpanTree
   }
   const lines: string[] = [];
   const visit = (parent: string | undefined, depth: number) => {
-    const level = [...(children.get(parent) ?? [])].sort(
-      (a, b) => millis(a.startTime) - millis(b.startTime),
-    );
+    const level = [...(children.get(parent) ?? [])].sort((a, b) => millis(a.startTime) - millis(b.startTime));
     for (const span of level) {
       lines.push(`${'  '.repeat(depth)}${span.name}${details(span, durations)}`);
       visit(span.spanContext().spanId, depth + 1);

@@ -85,7 +85,11 @@ export class TracingCallback implements Callback {
   }
 
   onModuleEnd(callId: string, outputs: unknown, error: unknown): void {
-    this.#end(callId, error, this.#content && error === undefined ? { 'dspy.outputs': contentText(outputs) } : {});
+    this.#end(
+      callId,
+      error,
+      this.#content && error === undefined ? { 'dspy.outputs': contentText(outputs) } : {},
+    );
   }
 
   onTurnStart(callId: string, session: object, inputs: Values): void {
@@ -115,7 +119,15 @@ export class TracingCallback implements Callback {
     if (this.#content && Array.isArray(request.messages)) {
       attributes['gen_ai.input.messages'] = inputMessages(request.messages);
     }
-    this.#start(callId, `chat ${lmIdentity(lm).model}`, attributes, this.#parent(), lm, undefined, SpanKind.CLIENT);
+    this.#start(
+      callId,
+      `chat ${lmIdentity(lm).model}`,
+      attributes,
+      this.#parent(),
+      lm,
+      undefined,
+      SpanKind.CLIENT,
+    );
   }
 
   onLmEnd(callId: string, outputs: unknown, error: unknown): void {
@@ -142,7 +154,8 @@ export class TracingCallback implements Callback {
   }
 
   onToolEnd(callId: string, outputs: unknown, error: unknown): void {
-    const result = this.#content && error === undefined ? { 'gen_ai.tool.call.result': contentText(outputs) } : {};
+    const result =
+      this.#content && error === undefined ? { 'gen_ai.tool.call.result': contentText(outputs) } : {};
     this.#end(callId, error, result);
   }
 

@@ -1,8 +1,8 @@
+import { withCallbacks } from '../callbacks/dispatch.js';
+import type { Callback } from '../callbacks/types.js';
 import { ConfigurationError, DspyError } from '../errors.js';
 import type { LanguageModel } from '../lm/types.js';
 import { isTrackingUsage, trackUsage } from '../lm/usage-tracker.js';
-import { withCallbacks } from '../callbacks/dispatch.js';
-import type { Callback } from '../callbacks/types.js';
 import { settings } from '../settings.js';
 import { loadProgram, saveProgram } from './program-file.js';
 
