@@ -117,6 +117,12 @@ export {
   signature,
 } from './signature/signature.js';
 export type { JsonSchema, ToolArgs } from './tool/arg-schema.js';
-export { type FunctionDefinition, Tool, type ToolFunction, type ToolOptions } from './tool/tool.js';
+export {
+  type FunctionDefinition,
+  Tool,
+  type ToolCallOptions,
+  type ToolFunction,
+  type ToolOptions,
+} from './tool/tool.js';
 export { type ToolCall, type ToolCallResult, ToolCalls } from './tool/tool-calls.js';
 export { atomicWriteFile } from './utils/atomic-write.js';

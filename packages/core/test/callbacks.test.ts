@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import {
   activeCallId,
   type Callback,
@@ -7,6 +8,8 @@ import {
   LM,
   Module,
   Predict,
+  Tool,
+  ToolCalls,
   withCallbacks,
 } from '../src/index.js';
 import { FAKE_KEY, useHarness } from './lm/helpers.js';
@@ -188,17 +191,53 @@ describe('callbacks', () => {
     expect(during).toBeUndefined();
   });
 
-  it('observes synchronous calls such as tool calls', () => {
+  it('observes synchronous calls', () => {
     const cb = recorder();
-    const tool = { name: 'add' };
     const sum = context({ callbacks: [cb] }, () =>
-      withCallbacks('Tool', tool, { args: { a: 1, b: 2 }, callId: 'call_1' }, () => 3),
+      withCallbacks('Tool', { name: 'add' }, { args: { a: 1, b: 2 } }, () => 3),
     );
     expect(sum).toBe(3);
     expect(cb.events.map((e) => [e.hook, e.payload])).toEqual([
-      ['toolStart', { args: { a: 1, b: 2 }, callId: 'call_1' }],
+      ['toolStart', { args: { a: 1, b: 2 } }],
       ['toolEnd', 3],
     ]);
+  });
+
+  it('gives each tool call its arguments, the provider call id and the result or error', async () => {
+    const cb = recorder();
+    const add = new Tool(({ a, b }: { a: number; b: number }) => a + b, {
+      name: 'add',
+      args: z.object({ a: z.number(), b: z.number() }),
+    });
+    await context({ callbacks: [cb] }, () =>
+      ToolCalls.from([
+        { id: 'call_1', name: 'add', args: { a: 1, b: 2 } },
+        { id: 'call_2', name: 'add', args: { a: 'x', b: 2 } },
+      ]).run([add]),
+    );
+    expect(cb.events.map((e) => [e.hook, e.instance, e.payload])).toEqual([
+      ['toolStart', add, { args: { a: 1, b: 2 }, callId: 'call_1' }],
+      ['toolEnd', undefined, 3],
+      ['toolStart', add, { args: { a: 'x', b: 2 }, callId: 'call_2' }],
+      ['toolEnd', undefined, undefined],
+    ]);
+    expect(cb.events[3]!.error).toBeInstanceOf(Error);
+  });
+
+  it("runs a tool's own callbacks for that tool only", async () => {
+    const seen: unknown[] = [];
+    const echo = new Tool(({ text }: { text: string }) => text, {
+      name: 'echo',
+      args: z.object({ text: z.string() }),
+      callbacks: [{ onToolEnd: (_id, outputs) => seen.push(outputs) }],
+    });
+    const quiet = new Tool(({ text }: { text: string }) => text, {
+      name: 'quiet',
+      args: z.object({ text: z.string() }),
+    });
+    await echo.call({ text: 'hi' });
+    await quiet.call({ text: 'ho' });
+    expect(seen).toEqual(['hi']);
   });
 
   describe('over the real LM client', () => {

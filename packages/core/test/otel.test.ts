@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
-import { context, DummyLM, Module, Predict, withCallbacks } from '../src/index.js';
+import { z } from 'zod';
+import { context, DummyLM, Module, Predict, Tool, ToolCalls } from '../src/index.js';
 import { formatSpanTree, openTelemetry } from '../src/otel/index.js';
 import { FAKE_KEY, useHarness } from './lm/helpers.js';
 import { LineAdapter } from './support/test-adapter.js';
@@ -75,11 +76,14 @@ describe('openTelemetry()', () => {
     }
   });
 
-  it('records a tool call as execute_tool with its name and call id', () => {
-    const tool = { name: 'search', desc: 'Searches the web.' };
-    context({ callbacks: [openTelemetry()] }, () =>
-      withCallbacks('Tool', tool, { args: { query: 'x' }, callId: 'call_9' }, () => 'found'),
-    );
+  it('records a tool call as execute_tool with its name and call id', async () => {
+    const search = new Tool(({ query }: { query: string }) => `found ${query}`, {
+      name: 'search',
+      desc: 'Searches the web.',
+      args: z.object({ query: z.string() }),
+    });
+    const calls = ToolCalls.from([{ id: 'call_9', name: 'search', args: { query: 'x' } }]);
+    await context({ callbacks: [openTelemetry()] }, () => calls.execute([search]));
     const [span] = tracing.byName('execute_tool search');
     expect(span?.attributes).toEqual({
       'gen_ai.operation.name': 'execute_tool',
@@ -87,6 +91,29 @@ describe('openTelemetry()', () => {
       'gen_ai.tool.call.id': 'call_9',
       'gen_ai.tool.description': 'Searches the web.',
     });
+  });
+
+  it('nests tool spans under the module that runs them and marks a failing tool', async () => {
+    const add = new Tool(({ a, b }: { a: number; b: number }) => a + b, {
+      name: 'add',
+      args: z.object({ a: z.number(), b: z.number() }),
+    });
+    class Agent extends Module<{ x: number }> {
+      async forward({ x }: { x: number }) {
+        return ToolCalls.from([
+          { id: 'ok', name: 'add', args: { a: x, b: 1 } },
+          { id: 'bad', name: 'add', args: { a: 'one', b: 1 } },
+        ]).run([add]);
+      }
+    }
+    await context({ callbacks: [openTelemetry()] }, () => new Agent().call({ x: 1 }));
+    expect(tree()).toBe(
+      [
+        'dspy.Agent',
+        '  execute_tool add',
+        "  execute_tool add  (ERROR Arg a is invalid for tool 'add': Invalid input: expected number, received string.)",
+      ].join('\n'),
+    );
   });
 
   describe('over the real LM client and the local server', () => {

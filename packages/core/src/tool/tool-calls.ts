@@ -174,7 +174,7 @@ export class ToolCalls {
       );
     }
     const values: unknown[] = [];
-    for (const call of this.toolCalls) values.push(await byName.get(call.name)!.call(call.args));
+    for (const call of this.toolCalls) values.push(await byName.get(call.name)!.call(call.args, { callId: call.id }));
     return values;
   }
 
@@ -190,7 +190,7 @@ export class ToolCalls {
       const tool = byName.get(call.name);
       try {
         if (!tool) throw new InputError(`Unknown tool '${call.name}'.`);
-        values.push(await tool.call(call.args));
+        values.push(await tool.call(call.args, { callId: call.id }));
         errors.push(false);
       } catch (error) {
         values.push(`Execution error in ${call.name}: ${errorText(error)}`);

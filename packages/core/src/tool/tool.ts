@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { withCallbacks } from '../callbacks/dispatch.js';
+import type { Callback } from '../callbacks/types.js';
 import { ConfigurationError, InputError } from '../errors.js';
 import {
   argsFromZod,
@@ -21,6 +23,13 @@ export interface ToolOptions {
   desc?: string | null | undefined;
   /** A zod object, or DSPy's shape: the JSON schema of each argument (`{ city: { type: 'string' } }`). */
   args?: z.ZodType | Readonly<Record<string, JsonSchema>> | undefined;
+  /** Callbacks for this tool's calls only, after the global ones (DSPy's `Tool(callbacks=...)`). */
+  callbacks?: readonly Callback[] | undefined;
+}
+
+export interface ToolCallOptions {
+  /** The provider's id of the tool call being answered (reaches `onToolStart` and the trace). */
+  callId?: string | undefined;
 }
 
 /** The OpenAI function definition DSPy sends with native function calling. */
@@ -52,6 +61,7 @@ export class Tool<A = Record<string, unknown>, R = unknown> {
   readonly args: ToolArgs;
   /** The wrapped function (typed loosely so a list of differently typed tools is one `Tool[]`). */
   readonly func: (args: never) => unknown;
+  readonly callbacks: readonly Callback[];
   readonly #validator: z.ZodType;
 
   constructor(func: ToolFunction<A, R>, options: ToolOptions = {}) {
@@ -67,6 +77,7 @@ export class Tool<A = Record<string, unknown>, R = unknown> {
     this.name = name;
     this.desc = options.desc ?? null;
     this.func = func;
+    this.callbacks = Object.freeze([...(options.callbacks ?? [])]);
     const args = options.args ?? {};
     if (isZodSchema(args)) {
       this.args = Object.freeze(argsFromZod(name, args));
@@ -81,8 +92,14 @@ export class Tool<A = Record<string, unknown>, R = unknown> {
   /**
    * Validates `args` against the tool's schema, then runs the function (sync or async). An unknown,
    * missing or ill-typed argument is an InputError naming it; the function is not called then.
+   * Runs between the `onToolStart` / `onToolEnd` callbacks.
    */
-  async call(args: Readonly<Record<string, unknown>> = {}): Promise<R> {
+  call(args: Readonly<Record<string, unknown>> = {}, options: ToolCallOptions = {}): Promise<R> {
+    const inputs = options.callId === undefined ? { args } : { args, callId: options.callId };
+    return withCallbacks('Tool', this, inputs, () => this.#run(args), this.callbacks);
+  }
+
+  async #run(args: Readonly<Record<string, unknown>>): Promise<R> {
     const parsed = this.validate(args);
     return (await (this.func as ToolFunction<A, R>)(parsed)) as R;
   }
