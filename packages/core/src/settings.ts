@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Adapter } from './adapter/types.js';
+import { bindCallbackScope } from './callbacks/dispatch.js';
 import type { ActiveCall, Callback } from './callbacks/types.js';
 import { ConfigurationError } from './errors.js';
 import type { LanguageModel } from './lm/types.js';
@@ -93,18 +94,18 @@ export function context<T>(values: Partial<Settings>, fn: () => T): T {
   return overrides.run(parent ? { ...parent, ...values } : { ...values }, fn);
 }
 
-/** Runs `fn` with `call` as the active callback call (the parent of any call made inside). */
-export function withActiveCall<T>(call: ActiveCall, fn: () => T): T {
-  return overrides.run({ ...overrides.getStore(), [ACTIVE_CALL]: call }, fn);
-}
-
-/** The callback call in progress in this async scope, if any. */
-export const activeCall = (): ActiveCall | undefined => overrides.getStore()?.[ACTIVE_CALL];
-
 const read = <K extends keyof Settings>(key: K): Settings[K] => {
   const scoped = overrides.getStore();
   return scoped && Object.hasOwn(scoped, key) ? (scoped[key] as Settings[K]) : globalSettings[key];
 };
+
+bindCallbackScope({
+  callbacks: () => read('callbacks'),
+  warn: (message) => read('logger').warn(message),
+  active: () => overrides.getStore()?.[ACTIVE_CALL],
+  // The call rides in the same scope as the settings overrides: a nested context() keeps it.
+  run: (call, fn) => overrides.run({ ...overrides.getStore(), [ACTIVE_CALL]: call }, fn),
+});
 
 /** The effective settings: context overrides, then `configure()` values. Read-only. */
 export const settings: Readonly<Settings> & { get<K extends keyof Settings>(key: K): Settings[K] } =

@@ -1,6 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import { activeCall, settings, withActiveCall } from '../settings.js';
-import type { Callback, CallKind, LmRetry } from './types.js';
+import type { ActiveCall, Callback, CallKind, LmRetry } from './types.js';
+
+/** What the dispatcher reads from the settings scope. */
+export interface CallbackScope {
+  /** The global and context callbacks in effect. */
+  callbacks(): readonly Callback[];
+  warn(message: string): void;
+  active(): ActiveCall | undefined;
+  run<T>(call: ActiveCall, fn: () => T): T;
+}
+
+// settings.ts binds its scope here when it loads: importing settings from this file would close a
+// cycle (settings -> adapter types -> signature -> Tool -> this dispatcher).
+let scope: CallbackScope = {
+  callbacks: () => [],
+  warn: (message) => console.warn(message),
+  active: () => undefined,
+  run: (_call, fn) => fn(),
+};
+
+export function bindCallbackScope(bound: CallbackScope): void {
+  scope = bound;
+}
 
 type StartHandler = (callId: string, instance: object, inputs: Record<string, unknown>) => unknown;
 type EndHandler = (callId: string, outputs: unknown, error: unknown) => unknown;
@@ -16,7 +37,7 @@ const safely = (run: () => unknown): void => {
     warn(error);
   }
 };
-const warn = (error: unknown): void => settings.logger.warn(`Error in callback: ${describe(error)}`);
+const warn = (error: unknown): void => scope.warn(`Error in callback: ${describe(error)}`);
 
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
@@ -25,7 +46,10 @@ const isThenable = (value: unknown): value is PromiseLike<unknown> =>
 export const newCallId = (): string => randomUUID().replaceAll('-', '');
 
 /** The id of the call whose hooks are running in this async scope, if any callback is active. */
-export const activeCallId = (): string | undefined => activeCall()?.id;
+export const activeCallId = (): string | undefined => scope.active()?.id;
+
+/** The callback call in progress in this async scope, with its parents. */
+export const activeCall = (): ActiveCall | undefined => scope.active();
 
 /**
  * Runs `fn` between the `on<kind>Start` / `on<kind>End` handlers of the global and context
@@ -39,7 +63,7 @@ export function withCallbacks<T>(
   fn: () => T,
   own?: readonly Callback[],
 ): T {
-  const shared = settings.callbacks;
+  const shared = scope.callbacks();
   if (shared.length === 0 && (own === undefined || own.length === 0)) return fn();
   const callbacks = own === undefined || own.length === 0 ? shared : [...shared, ...own];
   const id = newCallId();
@@ -56,7 +80,7 @@ export function withCallbacks<T>(
   let result: T;
   try {
     // The id becomes active only around the call itself, so start handlers still see the parent's.
-    result = withActiveCall({ id, kind, instance, callbacks, parent: activeCall() }, fn);
+    result = scope.run({ id, kind, instance, callbacks, parent: scope.active() }, fn);
   } catch (error) {
     end(undefined, error);
     throw error;

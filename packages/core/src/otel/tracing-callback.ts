@@ -9,10 +9,10 @@ import {
   type TracerProvider,
   trace,
 } from '@opentelemetry/api';
+import { activeCall } from '../callbacks/dispatch.js';
 import type { Callback, LmRetry } from '../callbacks/types.js';
 import type { LMResponse } from '../lm/types.js';
 import { DSPY_TS_VERSION } from '../primitives/program-file.js';
-import { activeCall } from '../settings.js';
 import {
   className,
   contentText,

@@ -174,7 +174,8 @@ export class ToolCalls {
       );
     }
     const values: unknown[] = [];
-    for (const call of this.toolCalls) values.push(await byName.get(call.name)!.call(call.args, { callId: call.id }));
+    for (const call of this.toolCalls)
+      values.push(await byName.get(call.name)!.call(call.args, { callId: call.id }));
     return values;
   }
 
