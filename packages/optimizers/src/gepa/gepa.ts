@@ -6,7 +6,13 @@ import {
   type LanguageModel,
   settings,
 } from '@dspy-ts/core';
-import { type CompileOptions, checkExamples, Optimizer, type Program, withCallbacks } from '../optimizer.js';
+import {
+  type CompileOptions,
+  checkExamples,
+  Optimizer,
+  type Program,
+  withPhaseCallbacks,
+} from '../optimizer.js';
 import { demoHolders } from '../predictors.js';
 import { Random } from '../rng.js';
 import { EpochShuffledBatchSampler } from './batch-sampler.js';
@@ -137,7 +143,9 @@ export class GEPA extends Optimizer {
   }
 
   compile<P extends Program>(student: P, options: GEPACompileOptions<P>): Promise<WithDetailedResults<P>> {
-    return withCallbacks('Compile', this, { student, ...options }, () => this.#compile(student, options));
+    return withPhaseCallbacks('Compile', this, { student, ...options }, () =>
+      this.#compile(student, options),
+    );
   }
 
   async #compile<P extends Program>(

@@ -1,5 +1,5 @@
 import { pyStrip } from '@dspy-ts/adapters';
-import { DspyError, type LanguageModel } from '@dspy-ts/core';
+import { DspyError, type LanguageModel, requestLm } from '@dspy-ts/core';
 import type { ReflectiveExample } from './reflective-dataset.js';
 
 /** gepa's default reflection prompt; `<curr_param>` and `<side_info>` are filled in. */
@@ -92,7 +92,7 @@ export async function proposeInstruction(
   samples: readonly ReflectiveExample[],
 ): Promise<{ prompt: string; instruction: string }> {
   const prompt = reflectionPrompt(currentInstruction, samples);
-  const response = await lm.request({ messages: [{ role: 'user', content: prompt }] });
+  const response = await requestLm(lm, { messages: [{ role: 'user', content: prompt }] });
   const reply = response.outputs[0];
   if (typeof reply !== 'string') {
     throw new DspyError(`The reflection model (${lm.model}) returned no completion.`);
