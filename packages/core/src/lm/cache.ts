@@ -71,12 +71,18 @@ export const defaultCacheDir = (): string =>
 const memories = new Map<string, LRUCache<string, CachedCompletion>>();
 const disks = new Map<string, DiskCache>();
 
-function diskFor(dir: string, maxDiskBytes: number | undefined): DiskCache {
+/** Throws a ConfigurationError for cache options that cannot work (checked when the LM is built). */
+export function checkCacheOptions(options: LMCacheOptions): void {
+  const { maxDiskBytes } = options;
   if (maxDiskBytes !== undefined && !(Number.isFinite(maxDiskBytes) && maxDiskBytes >= 0)) {
     throw new ConfigurationError(
       `LM cache \`maxDiskBytes\` must be a number of bytes >= 0, got ${String(maxDiskBytes)}.`,
     );
   }
+}
+
+function diskFor(dir: string, maxDiskBytes: number | undefined): DiskCache {
+  checkCacheOptions({ maxDiskBytes });
   let disk = disks.get(dir);
   if (!disk) {
     disk = new DiskCache(dir, maxDiskBytes ?? DEFAULT_MAX_DISK_BYTES);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Callback } from '../callbacks/types.js';
 import { ConfigurationError, LMAbortError } from '../errors.js';
 import { settings } from '../settings.js';
-import { type CachedCompletion, cacheKey, LMCache, type LMCacheOptions } from './cache.js';
+import { type CachedCompletion, cacheKey, checkCacheOptions, LMCache, type LMCacheOptions } from './cache.js';
 import { appendHistory } from './history-log.js';
 import { formatHistory } from './inspect-history.js';
 import { checkReasoningModel, isReasoningModel } from './model-name.js';
@@ -161,6 +161,7 @@ export class LM implements LanguageModel {
     });
     this.cache = options.cache !== false;
     this.#cacheOptions = typeof options.cache === 'object' ? { ...options.cache } : {};
+    checkCacheOptions(this.#cacheOptions);
     this.numRetries = options.numRetries ?? 3;
     this.capabilities = {
       responseFormat: this.#route.responseFormat,

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/errors.js';
 import { LMCache } from '../../src/lm/cache.js';
 import { DiskCache } from '../../src/lm/disk-cache.js';
+import { LM } from '../../src/lm/lm.js';
 import { captureWarnings } from './helpers.js';
 
 let dir: string;
@@ -93,7 +94,8 @@ describe('disk cache bound', () => {
     expect(warnings).toHaveLength(1);
   });
 
-  it('rejects a negative maxDiskBytes', () => {
+  it('rejects a negative maxDiskBytes when the LM is built', () => {
     expect(() => new LMCache({ dir, maxDiskBytes: -1 })).toThrow(ConfigurationError);
+    expect(() => new LM('openai/x', { cache: { dir, maxDiskBytes: -1 } })).toThrow(ConfigurationError);
   });
 });
