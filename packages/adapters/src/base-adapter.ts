@@ -5,6 +5,7 @@ import {
   type AdapterStreamEvent,
   type Callback,
   type ChatMessage,
+  type CompletionFormat,
   ConfigurationError,
   type Demo,
   InputError,
@@ -14,7 +15,6 @@ import {
   type LMToolCall,
   requestLm,
   type Signature,
-  withActiveAdapter,
   withCallbacks,
 } from '@dspy-ts/core';
 import { pyText } from './format-value.js';
@@ -57,9 +57,11 @@ export function buildRequest(
     responseFormat?: unknown;
     keepTools?: boolean | undefined;
     plan?: NativeToolPlan | undefined;
+    completionFormat?: CompletionFormat | undefined;
   },
 ): LMRequest {
   const request: LMRequest = { messages };
+  if (options.completionFormat) request.completionFormat = options.completionFormat;
   const extra: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config)) {
     if (value === undefined) continue;
@@ -121,8 +123,9 @@ export abstract class BaseAdapter implements Adapter {
       responseFormat,
       keepTools: this.useNativeFunctionCalling,
       plan,
+      completionFormat: this,
     });
-    const response = await withActiveAdapter(this, () => requestLm(lm, request));
+    const response = await requestLm(lm, request);
     return response.outputs.map((output: string | null | undefined, index) =>
       this.choiceOutputs(plan, signature, output, response.toolCalls?.[index]),
     );
@@ -201,6 +204,7 @@ export abstract class BaseAdapter implements Adapter {
       responseFormat,
       keepTools: this.useNativeFunctionCalling,
       plan,
+      completionFormat: this,
     });
     const earlier = new Set(streamed);
     const events = function* (deltas: FieldDelta[]): Generator<AdapterStreamEvent> {
@@ -211,7 +215,7 @@ export abstract class BaseAdapter implements Adapter {
       }
     };
     let completion = '';
-    const chunks = lmChunks(this, lm, request)[Symbol.asyncIterator]();
+    const chunks = lmChunks(lm, request)[Symbol.asyncIterator]();
     let response: LMResponse | undefined;
     for (;;) {
       const next = await chunks.next();

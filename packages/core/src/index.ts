@@ -1,5 +1,6 @@
 export type { Adapter, AdapterCallOptions, AdapterStreamEvent, Demo } from './adapter/types.js';
 export { isAdapter } from './adapter/types.js';
+export type { CallFrame, InputSupplier } from './call-context.js';
 export { activeCallId, isObserving, withCallbacks } from './callbacks/dispatch.js';
 export type { Callback, CallKind, LmRetry } from './callbacks/types.js';
 export {
@@ -35,6 +36,7 @@ export { requestLm } from './lm/request.js';
 export type { LMStateOptions } from './lm/state.js';
 export type {
   ChatMessage,
+  CompletionFormat,
   LanguageModel,
   LMHistoryEntry,
   LMRequest,
@@ -46,7 +48,7 @@ export type {
 export { isLanguageModel } from './lm/types.js';
 export { isTrackingUsage, recordLmUsage, trackUsage, type UsageByModel } from './lm/usage-tracker.js';
 export { ChainOfThought, type ChainOfThoughtOptions } from './predict/chain-of-thought.js';
-export { type AnyPredict, Predict } from './predict/predict.js';
+export { type AnyPredict, Predict, type PreparedCall } from './predict/predict.js';
 export { ReAct, type ReActInputs, type ReActOptions, type ReActPrediction } from './predict/react.js';
 export { currentStreamSink, type StreamSink, withStreamSink } from './predict/stream-sink.js';
 export { type StreamEvent, type StreamifyOptions, streamify } from './predict/streamify.js';
@@ -84,14 +86,12 @@ export {
 export {
   configure,
   context,
-  currentAdapter,
   type Logger,
   registerDefaultAdapter,
   resolveAdapter,
   type Settings,
   settings,
   type TraceEntry,
-  withActiveAdapter,
 } from './settings.js';
 export {
   type Field,

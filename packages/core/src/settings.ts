@@ -1,39 +1,11 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Adapter } from './adapter/types.js';
+import { currentFrame, withFrame } from './call-context.js';
 import { bindCallbackScope } from './callbacks/dispatch.js';
-import type { ActiveCall, Callback } from './callbacks/types.js';
 import { ConfigurationError } from './errors.js';
-import type { LanguageModel } from './lm/types.js';
+import type { Logger, Settings } from './settings-types.js';
 
-export interface Logger {
-  info(message: string): void;
-  warn(message: string): void;
-}
-
-/** One recorded predictor call: what optimizers read to build demos. */
-export interface TraceEntry {
-  predictor: object;
-  inputs: Record<string, unknown>;
-  prediction: Record<string, unknown> & { toDict(): Record<string, unknown> };
-}
-
-export interface Settings {
-  lm: LanguageModel | undefined;
-  adapter: Adapter | undefined;
-  /** Where Predict appends trace entries; `null` (the default) disables tracing. */
-  trace: TraceEntry[] | null;
-  callbacks: Callback[];
-  trackUsage: boolean;
-  disableHistory: boolean;
-  maxHistorySize: number;
-  /** Bound of each LM's `history` in characters of message and output text (default 32 MiB). */
-  maxHistoryBytes: number;
-  maxTraceSize: number;
-  numThreads: number;
-  maxErrors: number;
-  warnOnTypeMismatch: boolean;
-  logger: Logger;
-}
+export type { Callback } from './callbacks/types.js';
+export type { Logger, Settings, TraceEntry } from './settings-types.js';
 
 const consoleLogger: Logger = {
   info: (message) => console.info(message),
@@ -62,10 +34,6 @@ const globalSettings: Settings = {
 };
 
 const KNOWN_KEYS = new Set(Object.keys(globalSettings));
-// The call whose callbacks are running rides in the same scope as the settings overrides.
-const ACTIVE_CALL = Symbol('activeCall');
-type Scope = Partial<Settings> & { [ACTIVE_CALL]?: ActiveCall };
-const overrides = new AsyncLocalStorage<Scope>();
 let defaultAdapter: Adapter | undefined;
 
 const checkKeys = (values: object): void => {
@@ -85,26 +53,26 @@ export function configure(values: Partial<Settings>): void {
 }
 
 /**
- * Runs `fn` with settings overridden inside its async scope only (AsyncLocalStorage): concurrent
+ * Runs `fn` with settings overridden inside its async scope only (the call frame): concurrent
  * contexts never see each other's values. Contexts nest; the outer values are restored on exit.
  */
 export function context<T>(values: Partial<Settings>, fn: () => T): T {
   checkKeys(values);
-  const parent = overrides.getStore();
-  return overrides.run(parent ? { ...parent, ...values } : { ...values }, fn);
+  const parent = currentFrame().overrides;
+  return withFrame({ overrides: parent ? { ...parent, ...values } : { ...values } }, fn);
 }
 
 const read = <K extends keyof Settings>(key: K): Settings[K] => {
-  const scoped = overrides.getStore();
+  const scoped = currentFrame().overrides;
   return scoped && Object.hasOwn(scoped, key) ? (scoped[key] as Settings[K]) : globalSettings[key];
 };
 
 bindCallbackScope({
   callbacks: () => read('callbacks'),
   warn: (message) => read('logger').warn(message),
-  active: () => overrides.getStore()?.[ACTIVE_CALL],
-  // The call rides in the same scope as the settings overrides: a nested context() keeps it.
-  run: (call, fn) => overrides.run({ ...overrides.getStore(), [ACTIVE_CALL]: call }, fn),
+  active: () => currentFrame().activeCall,
+  // The call rides in the call frame: a nested context() keeps it.
+  run: (call, fn) => withFrame({ activeCall: call }, fn),
 });
 
 /** The effective settings: context overrides, then `configure()` values. Read-only. */
@@ -141,11 +109,3 @@ export function resolveAdapter(): Adapter {
   }
   return adapter;
 }
-
-const activeAdapter = new AsyncLocalStorage<Adapter>();
-
-/** Runs `fn` with `adapter` marked as the one formatting the current LM call (DummyLM answers in its format). */
-export const withActiveAdapter = <T>(adapter: Adapter, fn: () => T): T => activeAdapter.run(adapter, fn);
-
-/** The adapter formatting the current LM call, if any. */
-export const currentAdapter = (): Adapter | undefined => activeAdapter.getStore();

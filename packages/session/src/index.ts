@@ -13,11 +13,11 @@ export {
   VersionConflictError,
 } from '@dspy-ts/core';
 export { isHistoryLike } from './history-like.js';
-export { currentSessionHistory as getCurrentHistory } from './inject.js';
 export type { Metric, ToExamplesOptions } from './linearize.js';
 export {
   type ChildConfig,
   getChildL1Ledger,
+  getCurrentHistory,
   getExecutionTrace,
   getNodeMemory,
   getOuterHistory,

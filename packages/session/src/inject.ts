@@ -1,52 +1,63 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { History } from '@dspy-ts/core';
+import { History, type Signature } from '@dspy-ts/core';
+import type { InputSupplier } from '@dspy-ts/core/internal';
+
+/** How a prepared predictor receives the session's history. */
+export interface Injection {
+  /** The input field the history goes to. */
+  readonly field: string;
+  /** The field is typed exactly History: an explicit `null` means an empty History there. */
+  readonly exact: boolean;
+}
+
+// Prepared predictors are remembered here, never marked on the objects themselves. By predictor,
+// so a later signature change (an optimizer rewriting instructions) keeps the injection; and by
+// the signature the session created, so a deep copy of a prepared predictor (which shares its
+// immutable signature) has it too. A signature the user supplied may be shared by predictors no
+// session prepared, so it is never a key.
+const byPredictor = new WeakMap<object, Injection>();
+const bySignature = new WeakMap<Signature, Injection>();
+
+const signatureOf = (predictor: object): Signature | undefined => {
+  const signature = (predictor as { signature?: unknown }).signature;
+  return typeof signature === 'object' && signature !== null ? (signature as Signature) : undefined;
+};
+
+/** The injection a predictor was prepared with, or undefined if no session prepared it. */
+export function injectionOf(predictor: object): Injection | undefined {
+  const own = byPredictor.get(predictor);
+  if (own) return own;
+  const signature = signatureOf(predictor);
+  return signature ? bySignature.get(signature) : undefined;
+}
 
 /**
- * The history of the session call running in this async scope (Python: a contextvar). Each
- * session call publishes its own value for the length of its module invocation, so concurrent
- * calls, nested sessions and sessions sharing one predictor object never see each other's value.
+ * Records that `predictor` takes the session's history under `field`; `createdSignature` is the
+ * signature the session gave it (with the appended field). Preparing twice keeps the first.
  */
-const ambientHistory = new AsyncLocalStorage<History>();
-
-export const withSessionHistory = <T>(history: History, fn: () => T): T => ambientHistory.run(history, fn);
-
-/** The history of the innermost session call in progress, or undefined outside any call. */
-export const currentSessionHistory = (): History | undefined => ambientHistory.getStore();
-
-/** Marks a prepared predictor; the value is the name of the History field it receives. */
-const PREPARED = Symbol.for('dspy-ts.session.historyField');
-
-type Forward = (this: unknown, inputs: unknown) => Promise<unknown>;
-type Wrappable = { forward: Forward; [PREPARED]?: string };
-
-/** The history field a predictor was prepared with, or undefined if it was never prepared. */
-export const preparedField = (predictor: object): string | undefined => (predictor as Wrappable)[PREPARED];
+export function prepareInjection(
+  predictor: object,
+  injection: Injection,
+  createdSignature?: Signature,
+): void {
+  if (injectionOf(predictor)) return;
+  byPredictor.set(predictor, injection);
+  if (createdSignature) bySignature.set(createdSignature, injection);
+}
 
 /**
- * Makes `predictor.forward` receive the session's history under `field` when its inputs leave that
- * field out (absent or undefined). An explicit value always wins; an explicit `null` means "no
- * history" (an empty History for a field typed exactly History, since Predict rejects null there).
- *
- * The wrapper resolves `this` at call time and calls the forward in place when wrapping happened
- * (the prototype method or an instance-level fake), so a deep copy of a prepared predictor runs
- * with its own signature and demos (unlike Python, whose wrapper closes over the original's bound
- * method). The marker makes preparing twice a no-op; copies inherit both the wrapper and marker.
+ * The supplier a session call installs in the call frame: a prepared predictor whose inputs leave
+ * its history field out (absent or undefined) receives `history`. An explicit value always wins;
+ * an explicit `null` means "no history" (an empty History for a field typed exactly History,
+ * since Predict rejects null there). The innermost session call's supplier is the one in effect,
+ * so nested sessions and sessions sharing one predictor never see each other's history.
  */
-export function wrapForInjection(predictor: object, field: string, exactHistory: boolean): void {
-  const target = predictor as Wrappable;
-  if (target[PREPARED] !== undefined) return;
-  const original = target.forward;
-  const wrapped: Forward = function (this: unknown, inputs: unknown) {
-    const name = (this as Wrappable)[PREPARED] ?? field;
-    let call = inputs;
-    if (typeof inputs === 'object' && inputs !== null) {
-      const value = (inputs as Record<string, unknown>)[name];
-      const ambient = currentSessionHistory();
-      if (value === undefined && ambient !== undefined) call = { ...inputs, [name]: ambient };
-      else if (value === null && exactHistory) call = { ...inputs, [name]: new History() };
-    }
-    return original.call(this, call);
+export function historySupplier(history: History): InputSupplier {
+  return (predictor, inputs) => {
+    const injection = injectionOf(predictor);
+    if (!injection) return inputs;
+    const value = inputs[injection.field];
+    if (value === undefined) return { ...inputs, [injection.field]: history };
+    if (value === null && injection.exact) return { ...inputs, [injection.field]: new History() };
+    return inputs;
   };
-  Object.defineProperty(target, 'forward', { value: wrapped, writable: true, configurable: true });
-  Object.defineProperty(target, PREPARED, { value: field, writable: true, configurable: true });
 }

@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { FrameSlot } from '@dspy-ts/core/internal';
 
 /**
  * A FIFO mutex: `acquire()` queues synchronously, so calls run in the order they were invoked.
@@ -48,12 +48,12 @@ export class KeyedFifo {
 }
 
 /** The locks held by the current async call chain, to refuse re-entrant calls instead of deadlocking. */
-const held = new AsyncLocalStorage<ReadonlySet<object>>();
+const held = new FrameSlot<ReadonlySet<object>>('dspy-ts.session.locks');
 
-export const holdsLock = (owner: object): boolean => held.getStore()?.has(owner) ?? false;
+export const holdsLock = (owner: object): boolean => held.get()?.has(owner) ?? false;
 
 /** Runs `fn` marked as holding `owner`'s lock. */
 export function whileHolding<T>(owner: object, fn: () => T): T {
-  const current = held.getStore();
+  const current = held.get();
   return held.run(new Set([...(current ?? []), owner]), fn);
 }

@@ -1,5 +1,5 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { History, Module, settings } from '@dspy-ts/core';
+import { FrameSlot } from '@dspy-ts/core/internal';
 import type { SessionState } from './state.js';
 import type { Turn } from './turn.js';
 
@@ -64,7 +64,7 @@ export function copyTreeRole(from: object, to: object, module: object): void {
 }
 
 /** What one session call publishes for the length of its module invocation. */
-export interface CallFrame {
+export interface SessionCall {
   readonly root: object;
   readonly stack: readonly object[];
   readonly currentHistory: History;
@@ -72,12 +72,10 @@ export interface CallFrame {
   readonly nodeMemory: string;
 }
 
-const frames = new AsyncLocalStorage<CallFrame>();
+/** The innermost session call in progress in this async scope (a slot of core's call frame). */
+export const sessionCall = new FrameSlot<SessionCall>('dspy-ts.session.call');
 
-/** The innermost session call in progress in this async scope, or undefined. */
-export const currentFrame = (): CallFrame | undefined => frames.getStore();
-
-export const withFrame = <T>(frame: CallFrame, fn: () => T): T => frames.run(frame, fn);
+export const currentSessionCall = (): SessionCall | undefined => sessionCall.get();
 
 /** `json.dumps(value)` as Python writes it by default, with non-ASCII kept (ensure_ascii=False). */
 export function compactJson(value: unknown, seen: Set<object> = new Set()): string {

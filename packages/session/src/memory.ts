@@ -1,6 +1,6 @@
 import { ConfigurationError, type History, Module } from '@dspy-ts/core';
 import {
-  currentFrame,
+  currentSessionCall,
   type Isolation,
   type Lifespan,
   nodeConfig,
@@ -201,14 +201,17 @@ export function withMemory<M extends AnyModule>(module: M, options: WithMemoryOp
   return root;
 }
 
+/** The innermost session call's history (what its predictors receive), or undefined outside a call. */
+export const getCurrentHistory = (): History | undefined => currentSessionCall()?.currentHistory;
+
 /** The outermost session call's history (visible in every nested module), or undefined outside a call. */
-export const getOuterHistory = (): History | undefined => currentFrame()?.outerHistory;
+export const getOuterHistory = (): History | undefined => currentSessionCall()?.outerHistory;
 
 /** The innermost session's long-term memory (`l2Memory` of its active state), or `''`. */
-export const getNodeMemory = (): string => currentFrame()?.nodeMemory ?? '';
+export const getNodeMemory = (): string => currentSessionCall()?.nodeMemory ?? '';
 
 const activeRoot = (): Session | undefined => {
-  const root = currentFrame()?.root;
+  const root = currentSessionCall()?.root;
   return root instanceof Session ? root : undefined;
 };
 
@@ -235,7 +238,7 @@ export function getChildL1Ledger(path = ''): string {
 
 /** One line per tree session (`<name>: turns=<n> l2_chars=<len>`), then the active stack; `''` outside a call. */
 export function getExecutionTrace(): string {
-  const frame = currentFrame();
+  const frame = currentSessionCall();
   const root = activeRoot();
   if (!frame || !root) return '';
   const line = (name: string, session: Session) => {

@@ -7,7 +7,7 @@ import {
   settings,
 } from '@dspy-ts/core';
 import { findHistoryField } from './history-like.js';
-import { preparedField, wrapForInjection } from './inject.js';
+import { injectionOf, prepareInjection } from './inject.js';
 
 /** A predictor as the session sees it: something with a replaceable signature. */
 type SignatureHolder = { signature: Signature };
@@ -28,8 +28,8 @@ export interface Preparation {
 }
 
 /**
- * Gives every named predictor a History input field and wraps it for ambient injection
- * (SESSION.md 3.2). Everything that can fail is checked before anything changes or any warning
+ * Gives every named predictor a History input field and registers it to receive the session's
+ * history (`inject.ts`); the predictor objects get no new methods. Everything that can fail is checked before anything changes or any warning
  * is given, so a rejected module is left as it was.
  */
 export function prepareModule(
@@ -39,7 +39,7 @@ export function prepareModule(
   const requested = options.historyField;
   const plans: Plan[] = [];
   for (const [name, predictor] of module.namedPredictors()) {
-    const prepared = preparedField(predictor);
+    const prepared = injectionOf(predictor)?.field;
     if (prepared !== undefined) {
       plans.push({ kind: 'prepared', predictor, name, field: prepared });
       continue;
@@ -70,7 +70,7 @@ export function prepareModule(
         requested,
         InputField(History.schema, { desc: 'Conversation history' }),
       );
-      wrapForInjection(plan.predictor, requested, true);
+      prepareInjection(plan.predictor, { field: requested, exact: true }, plan.predictor.signature);
       continue;
     }
     if (plan.kind === 'adopt') {
@@ -79,7 +79,12 @@ export function prepareModule(
           `Predictor already has history-like field '${plan.field}'. Session requested '${requested}'. Using '${plan.field}'.`,
         );
       }
-      wrapForInjection(plan.predictor, plan.field, plan.exact);
+      // An equal signature of the session's own, so copies of this predictor are known as prepared
+      // and another predictor sharing the user's signature object is not.
+      plan.predictor.signature = plan.predictor.signature.withInstructions(
+        plan.predictor.signature.instructions,
+      );
+      prepareInjection(plan.predictor, { field: plan.field, exact: plan.exact }, plan.predictor.signature);
     }
     // A root predictor's own field name becomes the session's (a prepared copy aligns silently).
     if (isRoot && plan.field !== requested) {

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   atomicWriteFile,
   ConfigurationError,
@@ -12,9 +11,10 @@ import {
   settings,
   withCallbacks,
 } from '@dspy-ts/core';
+import { FrameSlot, withFrame } from '@dspy-ts/core/internal';
 import { fieldTypesOf } from './field-types.js';
 import { buildHistory, type MessageFilter } from './history-builder.js';
-import { withSessionHistory } from './inject.js';
+import { historySupplier } from './inject.js';
 import {
   checkToExamplesOptions,
   linearize,
@@ -25,11 +25,12 @@ import {
 import { FifoLock, holdsLock, whileHolding } from './lock.js';
 import {
   copyTreeRole,
-  currentFrame,
+  currentSessionCall,
   finalizeNodes,
   nodeConfig,
+  type SessionCall,
+  sessionCall,
   treeChildren,
-  withFrame,
 } from './memory-context.js';
 import {
   describeValue,
@@ -70,7 +71,7 @@ export type SessionInputs<M> = Omit<ForwardInput<M>, 'history'> & {
 };
 
 /** States bound with `useState` in the current async scope, per session. */
-const bindings = new AsyncLocalStorage<ReadonlyMap<object, SessionState>>();
+const bindings = new FrameSlot<ReadonlyMap<object, SessionState>>('dspy-ts.session.bindings');
 
 /** The active state of a session (for the withMemory projection helpers; not exported publicly). */
 export let activeStateOf: (session: Session) => SessionState;
@@ -144,10 +145,10 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
    * default state.
    */
   #activeState(): SessionState {
-    const bound = bindings.getStore();
+    const bound = bindings.get();
     const own = bound?.get(this);
     if (own) return own;
-    const root = currentFrame()?.root;
+    const root = currentSessionCall()?.root;
     const rootState = root === undefined || root === this ? undefined : bound?.get(root);
     const path = nodeConfig(this).sessionPath;
     if (rootState && path !== '' && path !== 'root') return this.#nodeStateIn(rootState, path);
@@ -169,7 +170,7 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
 
   /** Macro-turn finalization after a root call: the root and every registered child (SESSION.md 12.4). */
   async #finalize(rootState: SessionState): Promise<void> {
-    const bound = bindings.getStore()?.get(this);
+    const bound = bindings.get()?.get(this);
     const nodes: [Session, SessionState][] = [[this, rootState]];
     for (const [path, child] of treeChildren(this)) {
       if (!(child instanceof Session)) continue;
@@ -213,7 +214,7 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
   }
 
   async #run(inputs: Readonly<Record<string, unknown>>): Promise<ForwardOutput<M>> {
-    const frame = currentFrame();
+    const frame = currentSessionCall();
     const node = nodeConfig(this);
     const state = this.#activeState();
     const { rest, runHistory, records, passThrough } = planRun({
@@ -238,13 +239,13 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
     state: SessionState,
     runHistory: History,
     records: boolean,
-    frame: ReturnType<typeof currentFrame>,
+    frame: SessionCall | undefined,
   ): Promise<ForwardOutput<M>> {
     const options = this.#options;
     const field = options.historyField;
     const module = this.module;
     const callInputs = { ...rest, [field]: runHistory };
-    const published = {
+    const published: SessionCall = {
       root: frame?.root ?? this,
       stack: [...(frame?.stack ?? []), this],
       currentHistory: runHistory,
@@ -252,8 +253,8 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
       nodeMemory: state.l2Memory,
     };
     const run = () =>
-      withFrame(published, () =>
-        withSessionHistory(runHistory, () => module.call(callInputs as never)),
+      withFrame({ supplyInputs: historySupplier(runHistory), ...sessionCall.patch(published) }, () =>
+        module.call(callInputs as never),
       ) as Promise<ForwardOutput<M>>;
     if (!records) return run();
     let result: ForwardOutput<M> | undefined;
@@ -460,7 +461,7 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
     if (!(state instanceof SessionState)) {
       throw new InputError(`Expected SessionState, got ${typeName(state)}.`);
     }
-    const next = new Map(bindings.getStore() ?? []);
+    const next = new Map(bindings.get() ?? []);
     next.set(this, state);
     return bindings.run(next, fn);
   }

@@ -1,12 +1,5 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-import {
-  LMAbortError,
-  type Module,
-  type Prediction,
-  type StreamEvent,
-  type StreamSink,
-  withStreamSink,
-} from '@dspy-ts/core';
+import { LMAbortError, type Module, type Prediction, type StreamEvent, type StreamSink } from '@dspy-ts/core';
+import { FrameSlot, withFrame } from '@dspy-ts/core/internal';
 
 /** What the stream's queue carries, in the order the run produced it. */
 type Item =
@@ -46,7 +39,7 @@ interface TurnGate {
   hold(): Promise<void>;
 }
 
-const gates = new AsyncLocalStorage<TurnGate>();
+const gates = new FrameSlot<TurnGate>('dspy-ts.session.turnGate');
 
 /**
  * Called by the session between its module's result and recording the turn. Inside
@@ -55,7 +48,7 @@ const gates = new AsyncLocalStorage<TurnGate>();
  * prediction is handed out, never for a stream the consumer left. Elsewhere it returns at once.
  */
 export function beforeStreamedTurn(session: object): Promise<void> | undefined {
-  const gate = gates.getStore();
+  const gate = gates.get();
   return gate?.session === session ? gate.hold() : undefined;
 }
 
@@ -111,7 +104,7 @@ export async function* streamSession<I>(
       }),
   };
 
-  const run = gates.run(gate, () => withStreamSink(sink, () => session.call(inputs)));
+  const run = withFrame({ streamSink: sink, ...gates.patch(gate) }, () => session.call(inputs));
   run.then(
     (value) => channel.push({ kind: 'result', value }),
     (error: unknown) => channel.push({ kind: 'error', error }),

@@ -12,8 +12,8 @@ import {
   Prediction,
   type Signature,
   type SignatureInput,
-  withActiveAdapter,
 } from '@dspy-ts/core';
+import { currentFrame } from '@dspy-ts/core/internal';
 
 /** A logger that records every warning, for asserting exact texts. */
 export function captureLogger(): Logger & { warnings: string[]; infos: string[] } {
@@ -29,12 +29,24 @@ export function withWarnings<T>(fn: () => T): { result: T; warnings: string[] } 
   return { result, warnings: logger.warnings };
 }
 
+/**
+ * The inputs a fake predictor receives: the call's, completed by the call frame's supplier (a
+ * session's history), exactly as `Predict.preprocess` completes them.
+ */
+export const suppliedInputs = (
+  predictor: object,
+  inputs: Record<string, unknown>,
+): Record<string, unknown> => ({ ...(currentFrame().supplyInputs?.(predictor, inputs) ?? inputs) });
+
 /** Replaces a predictor's forward with an instance-level fake (typed loosely for tests). */
 export function setForward(
   predictor: object,
   fn: (inputs: Record<string, unknown>) => Promise<unknown>,
 ): void {
-  (predictor as { forward: unknown }).forward = fn;
+  // `this`, not `predictor`: a session's deep copy carries the fake along.
+  (predictor as { forward: unknown }).forward = function (this: object, inputs: Record<string, unknown>) {
+    return fn(suppliedInputs(this, inputs));
+  };
 }
 
 /** What a fake predictor saw on each call. */
@@ -51,8 +63,8 @@ export function fakePredict(
   const predict = new Predict(sig);
   const calls: Calls = [];
   let next = 0;
-  predict.forward = async (inputs: Record<string, unknown>) => {
-    calls.push(inputs);
+  predict.forward = async function (this: object, inputs: Record<string, unknown>) {
+    calls.push(suppliedInputs(this, inputs));
     const answer = answers[next++] ?? answers.at(-1) ?? {};
     return new Prediction(answer) as never;
   };
@@ -63,8 +75,8 @@ export function fakePredict(
 export function echoPredict(sig: SignatureInput = 'question -> answer'): { predict: Predict; calls: Calls } {
   const predict = new Predict(sig);
   const calls: Calls = [];
-  predict.forward = async (inputs: Record<string, unknown>) => {
-    calls.push(inputs);
+  predict.forward = async function (this: object, inputs: Record<string, unknown>) {
+    calls.push(suppliedInputs(this, inputs));
     return new Prediction({ answer: `A:${String(inputs.question)}` }) as never;
   };
   return { predict, calls };
@@ -136,7 +148,7 @@ export class LineAdapter implements Adapter {
 
   async call(options: AdapterCallOptions): Promise<Record<string, unknown>[]> {
     const messages = this.format(options.signature, options.demos, options.inputs);
-    const response = await withActiveAdapter(this, () => options.lm.request({ messages }));
+    const response = await options.lm.request({ messages, completionFormat: this });
     return response.outputs.map((output) => this.parse(options.signature, output));
   }
 
@@ -151,7 +163,7 @@ export class LineAdapter implements Adapter {
 export class StreamingLineAdapter extends LineAdapter {
   async *stream(options: AdapterCallOptions): AsyncIterable<AdapterStreamEvent> {
     const messages = this.format(options.signature, options.demos, options.inputs);
-    const chunks = withActiveAdapter(this, () => options.lm.stream!({ messages, signal: options.signal }));
+    const chunks = options.lm.stream!({ messages, signal: options.signal, completionFormat: this });
     let text = '';
     for await (const chunk of chunks) text += chunk.text;
     for (const line of text.split('\n')) {

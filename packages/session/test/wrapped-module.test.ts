@@ -13,7 +13,7 @@ import {
 import { getCurrentHistory, sessionify } from '@dspy-ts/session';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type Calls, echoPredict, fakePredict, messagesOf, withWarnings } from './support.js';
+import { type Calls, echoPredict, fakePredict, messagesOf, suppliedInputs, withWarnings } from './support.js';
 
 class TurnLog extends History {}
 
@@ -303,7 +303,7 @@ describe('the wrapped module (SESSION.md 3)', () => {
       async forward({ question }: { question: string }) {
         const inner = new Predict('question -> answer');
         inner.forward = async (inputs: Record<string, unknown>) => {
-          created.push(inputs);
+          created.push(suppliedInputs(inner, inputs));
           return new Prediction({ answer: 'x' }) as never;
         };
         return inner.call({ question });

@@ -1,41 +1,28 @@
 import {
-  type Adapter,
   type AdapterStreamEvent,
   type LanguageModel,
   type LMRequest,
   type LMResponse,
   type LMStreamChunk,
   requestLm,
-  withActiveAdapter,
 } from '@dspy-ts/core';
 
 /**
- * The LM's stream with `adapter` marked active while the stream is created AND while each chunk
- * is read: a generator body runs lazily inside `next()`, and DummyLM renders its answer there.
- * An LM without `stream` answers with one request, replayed as a single chunk. The iterator's
- * final result carries the LM's whole response when the LM returns one (tool calls live there).
+ * The LM's stream; an LM without `stream` answers with one request, replayed as a single chunk.
+ * The iterator's final result carries the LM's whole response when the LM returns one (tool calls
+ * live there).
  */
 export function lmChunks(
-  adapter: Adapter,
   lm: LanguageModel,
   request: LMRequest,
 ): AsyncIterable<LMStreamChunk> & {
   [Symbol.asyncIterator](): AsyncIterator<LMStreamChunk, LMResponse | undefined>;
 } {
   return {
-    [Symbol.asyncIterator]: () => {
-      const inScope = <T>(fn: () => T): T => withActiveAdapter(adapter, fn);
-      const iterator = inScope(() =>
-        lm.stream ? lm.stream(request)[Symbol.asyncIterator]() : requestAsStream(lm, request),
-      );
-      return {
-        next: () => inScope(() => iterator.next()),
-        return: (value?: unknown) =>
-          inScope(
-            () => iterator.return?.(value) ?? Promise.resolve({ done: true as const, value: undefined }),
-          ),
-      };
-    },
+    [Symbol.asyncIterator]: () =>
+      lm.stream
+        ? (lm.stream(request)[Symbol.asyncIterator]() as AsyncIterator<LMStreamChunk, LMResponse | undefined>)
+        : requestAsStream(lm, request),
   };
 }
 

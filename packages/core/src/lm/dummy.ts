@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../errors.js';
-import { currentAdapter, settings } from '../settings.js';
+import { settings } from '../settings.js';
 import { ToolCalls } from '../tool/tool-calls.js';
 import { appendHistory } from './history-log.js';
 import type {
@@ -16,7 +16,7 @@ export type DummyAnswer = Readonly<Record<string, unknown>>;
 /** A rule: gets the request, returns the answer values (or undefined to fall through). */
 export type DummyRule = (request: LMRequest) => DummyAnswer | string | undefined;
 
-/** Chat-format rendering used when no adapter is active (DSPy DummyLM's default formatter). */
+/** Chat-format rendering for a request that names no format (DSPy DummyLM's default formatter). */
 const chatFormat = (values: DummyAnswer): string =>
   Object.entries(values)
     .map(([key, value]) => `[[ ## ${key} ## ]]\n${typeof value === 'string' ? value : JSON.stringify(value)}`)
@@ -44,8 +44,8 @@ function splitToolCalls(answer: DummyAnswer, request: LMRequest): [DummyAnswer, 
 
 /**
  * A scripted LM for tests: answers in order (array), by input text (object: the first key found in
- * the last message), or by a function. Answers are rendered in the format of the adapter that is
- * calling, so the real parse path runs. No cache. Running out of answers is a ConfigurationError.
+ * the last message), or by a function. Answers are rendered in the request's `completionFormat` (the
+ * calling adapter), so the real parse path runs. No cache. Running out of answers is a ConfigurationError.
  * When the request offers tools, an answer value that is a `ToolCalls` comes back as native tool
  * calls (the rest as text), so native function calling runs its real path too.
  */
@@ -90,7 +90,9 @@ export class DummyLM implements LanguageModel {
     for (const answer of answers) {
       const [text, toolCalls] =
         typeof answer === 'string' ? [answer, undefined] : splitToolCalls(answer, request);
-      outputs.push(typeof text === 'string' || Object.keys(text).length > 0 ? this.#render(text) : '');
+      outputs.push(
+        typeof text === 'string' || Object.keys(text).length > 0 ? this.#render(text, request) : '',
+      );
       calls.push(toolCalls);
     }
     const toolCalls = calls.some(Boolean) ? calls : undefined;
@@ -140,10 +142,10 @@ export class DummyLM implements LanguageModel {
     return (answers as Record<string, DummyAnswer>)[key]!;
   }
 
-  #render(answer: DummyAnswer | string): string {
+  #render(answer: DummyAnswer | string, request: LMRequest): string {
     if (typeof answer === 'string') return answer;
-    const adapter = currentAdapter() ?? settings.adapter;
-    return adapter ? adapter.formatCompletion(answer) : chatFormat(answer);
+    const format = request.completionFormat;
+    return format ? format.formatCompletion(answer) : chatFormat(answer);
   }
 
   dumpState(): Record<string, unknown> {

@@ -29,6 +29,11 @@ export interface Usage {
   [key: string]: unknown;
 }
 
+/** How a caller expects completions written: the adapter that will parse them. */
+export interface CompletionFormat {
+  formatCompletion(values: Readonly<Record<string, unknown>>): string;
+}
+
 /** What Predict (through its adapter) asks of a language model. */
 export interface LMRequest {
   messages: ChatMessage[];
@@ -44,6 +49,11 @@ export interface LMRequest {
   signal?: AbortSignal | undefined;
   /** Any other request parameter (top_p, stop, seed, rollout_id, ...), merged into the request. */
   extra?: Readonly<Record<string, unknown>> | undefined;
+  /**
+   * The format the caller parses (adapters set themselves). Never sent: real LMs ignore it; a
+   * scripted LM (DummyLM) renders its answers in it so the real parse path runs.
+   */
+  completionFormat?: CompletionFormat | undefined;
 }
 
 export interface LMResponse {

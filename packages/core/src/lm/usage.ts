@@ -1,5 +1,8 @@
 import type { Usage } from './types.js';
 
+/** Token usage summed per model name, e.g. `{ 'openai/gpt-4o-mini': { prompt_tokens: 120, ... } }`. */
+export type UsageByModel = Record<string, Usage>;
+
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 

@@ -1,10 +1,11 @@
-import type { Demo } from '../adapter/types.js';
-import { ConfigurationError } from '../errors.js';
+import type { Adapter, AdapterCallOptions, Demo } from '../adapter/types.js';
+import { currentFrame, type StreamSink } from '../call-context.js';
+import { ConfigurationError, SignatureError } from '../errors.js';
 import { isLanguageModel, type LanguageModel } from '../lm/types.js';
 import { History } from '../primitives/history.js';
 import { type LoadStateOptions, Module, PARAMETER, type Parameter } from '../primitives/module.js';
 import { Prediction } from '../primitives/prediction.js';
-import { resolveAdapter, settings } from '../settings.js';
+import { resolveAdapter, settings, type TraceEntry } from '../settings.js';
 import {
   ensureSignature,
   type FieldValues,
@@ -13,7 +14,6 @@ import {
 } from '../signature/signature.js';
 import { checkInputs } from './check-inputs.js';
 import { lmFromState } from './lm-state.js';
-import { currentStreamSink } from './stream-sink.js';
 import type {
   InputsOf,
   OutputsOf,
@@ -24,7 +24,53 @@ import type {
   TypedPrediction,
 } from './types.js';
 
-const CONTROL_KEYS = new Set(['config', 'lm', 'demos', 'signal']);
+/** Everything one predictor call runs with, as `Predict.preprocess` resolved it. */
+export interface PreparedCall extends AdapterCallOptions {
+  adapter: Adapter;
+  inputs: Record<string, unknown>;
+  /** The sink of an enclosing `streamify`, if any. */
+  sink: StreamSink | undefined;
+}
+
+/** Input names a call reads as options; an input field under one of them could never be filled. */
+const CALL_OPTION_NAMES: ReadonlySet<string> = new Set(['config', 'lm', 'demos', 'signal']);
+
+function checkFieldNames(signature: Signature): void {
+  const clashes = Object.keys(signature.inputFields).filter((name) => CALL_OPTION_NAMES.has(name));
+  if (clashes.length > 0) {
+    throw new SignatureError(
+      `Input field${clashes.length > 1 ? 's' : ''} ${clashes.map((n) => `'${n}'`).join(', ')} ` +
+        `clash${clashes.length > 1 ? '' : 'es'} with Predict's call options (config, lm, demos, signal). ` +
+        'Rename the field, e.g. `config` -> `settings_text`.',
+    );
+  }
+}
+
+/** Appends a call to the context's trace list, if tracing is on (optimizers read it). */
+function recordTrace(
+  predictor: object,
+  inputs: Record<string, unknown>,
+  prediction: TraceEntry['prediction'],
+): void {
+  const trace = settings.trace;
+  if (!trace || settings.maxTraceSize <= 0) return;
+  if (trace.length >= settings.maxTraceSize) trace.shift();
+  trace.push({ predictor, inputs, prediction });
+}
+
+// A function, not a #private method: deepCopy builds predictors with Object.create, which gives
+// them no private brand.
+async function complete(predictor: object, run: PreparedCall): Promise<Record<string, unknown>[]> {
+  const { adapter, sink, lm } = run;
+  if (!(sink && adapter.stream && lm.stream)) return adapter.call(run);
+  // Under streamify: forward field deltas as the LM writes them; the final outputs come last.
+  let outputs: Record<string, unknown>[] = [];
+  for await (const event of adapter.stream(run)) {
+    if (event.type === 'delta') sink.emit(predictor, event.field, event.text);
+    else outputs = [event.outputs];
+  }
+  return outputs;
+}
 
 const resolveLm = (candidate: unknown): LanguageModel => {
   if (candidate === undefined || candidate === null) {
@@ -63,6 +109,7 @@ export class Predict<const S extends SignatureInput = SignatureInput>
   constructor(signature: S, config: PredictConfig = {}) {
     super();
     this.signature = ensureSignature(signature) as Signature<InputsOf<S>, OutputsOf<S>>;
+    checkFieldNames(this.signature as Signature);
     this.config = { ...config };
   }
 
@@ -71,50 +118,57 @@ export class Predict<const S extends SignatureInput = SignatureInput>
     this.demos = [];
   }
 
+  /**
+   * One call, in DSPy's three steps: `preprocess` resolves everything the call runs with, the
+   * adapter formats, calls the LM and parses, and the trace records the call.
+   */
   async forward(call: PredictInputs<S>): Promise<TypedPrediction<OutputsOf<S>>> {
-    const { config: callConfig, lm: callLm, demos: callDemos, signal } = call as PredictCallOptions;
+    const run = this.preprocess(call);
+    const outputs = await complete(this, run);
+    const prediction = Prediction.fromCompletions(outputs) as TypedPrediction<OutputsOf<S>>;
+    recordTrace(this, run.inputs, prediction);
+    return prediction;
+  }
+
+  /**
+   * Resolves one call: the LM (call option, then the predictor's, then settings), the adapter,
+   * the config (the predictor's, then the call's), the demos (call option, then the predictor's)
+   * and the input values (the call's, then what the call frame supplies, e.g. a session's history,
+   * then field defaults), checked against the signature.
+   */
+  preprocess(call: PredictInputs<S>): PreparedCall {
+    const frame = currentFrame();
+    const given = frame.supplyInputs ? frame.supplyInputs(this, call) : call;
+    const {
+      config: callConfig,
+      lm: callLm,
+      demos: callDemos,
+      signal,
+      ...inputs
+    } = given as PredictCallOptions & Record<string, unknown>;
     const lm = resolveLm(callLm ?? this.lm ?? settings.lm);
     const config: Record<string, unknown> = { ...this.config, ...callConfig };
     applySamplingRule(config, lm);
 
     const sig = this.signature as Signature;
-    const inputs: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(call)) if (!CONTROL_KEYS.has(key)) inputs[key] = value;
     for (const field of Object.values(sig.inputFields)) {
       if (inputs[field.name] === undefined && field.hasDefault) inputs[field.name] = field.default;
       if (field.isHistory) inputs[field.name] = History.from(inputs[field.name]);
     }
     checkInputs(sig, inputs, settings.warnOnTypeMismatch ? settings.logger : undefined);
 
-    const adapter = resolveAdapter();
-    const sink = currentStreamSink();
-    const request = {
+    const sink = frame.streamSink;
+    return {
       lm,
+      adapter: resolveAdapter(),
       config,
       signature: sig,
       demos: callDemos ?? this.demos,
       inputs,
       // A per-call signal and the stream's own (a consumer's `break`) both cancel the request.
       signal: signal && sink ? AbortSignal.any([signal, sink.signal]) : (signal ?? sink?.signal),
+      sink,
     };
-    let outputs: Record<string, unknown>[] = [];
-    if (sink && adapter.stream && lm.stream) {
-      // Under streamify: forward field deltas as the LM writes them; the final outputs come last.
-      for await (const event of adapter.stream(request)) {
-        if (event.type === 'delta') sink.emit(this, event.field, event.text);
-        else outputs = [event.outputs];
-      }
-    } else {
-      outputs = await adapter.call(request);
-    }
-    const prediction = Prediction.fromCompletions(outputs) as TypedPrediction<OutputsOf<S>>;
-
-    const trace = settings.trace;
-    if (trace && settings.maxTraceSize > 0) {
-      if (trace.length >= settings.maxTraceSize) trace.shift();
-      trace.push({ predictor: this, inputs, prediction });
-    }
-    return prediction;
   }
 
   override dumpState(): Record<string, unknown> {

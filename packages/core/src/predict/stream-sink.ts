@@ -1,14 +1,8 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { currentFrame, type StreamSink, withFrame } from '../call-context.js';
 
-/** Where predictors send field deltas while a program runs under `streamify`. */
-export interface StreamSink {
-  emit(predictor: object, field: string, text: string): void;
-  readonly signal: AbortSignal;
-}
+export type { StreamSink } from '../call-context.js';
 
-const sinks = new AsyncLocalStorage<StreamSink>();
-
-export const withStreamSink = <T>(sink: StreamSink, fn: () => T): T => sinks.run(sink, fn);
+export const withStreamSink = <T>(sink: StreamSink, fn: () => T): T => withFrame({ streamSink: sink }, fn);
 
 /** The sink of the enclosing `streamify` call, if any. */
-export const currentStreamSink = (): StreamSink | undefined => sinks.getStore();
+export const currentStreamSink = (): StreamSink | undefined => currentFrame().streamSink;

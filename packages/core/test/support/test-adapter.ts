@@ -7,7 +7,6 @@ import {
   type Demo,
   requestLm,
   type Signature,
-  withActiveAdapter,
 } from '../../src/index.js';
 
 /**
@@ -60,14 +59,13 @@ export class LineAdapter implements Adapter {
 
   async call(options: AdapterCallOptions): Promise<Record<string, unknown>[]> {
     const messages = this.format(options.signature, options.demos, options.inputs);
-    const response = await withActiveAdapter(this, () =>
-      requestLm(options.lm, {
-        messages,
-        temperature: options.config.temperature as number | undefined,
-        n: options.config.n as number | undefined,
-        signal: options.signal,
-      }),
-    );
+    const response = await requestLm(options.lm, {
+      messages,
+      temperature: options.config.temperature as number | undefined,
+      n: options.config.n as number | undefined,
+      signal: options.signal,
+      completionFormat: this,
+    });
     return response.outputs.map((output) => this.parse(options.signature, output));
   }
 
@@ -82,7 +80,7 @@ export class LineAdapter implements Adapter {
 export class StreamingLineAdapter extends LineAdapter {
   async *stream(options: AdapterCallOptions): AsyncIterable<AdapterStreamEvent> {
     const messages = this.format(options.signature, options.demos, options.inputs);
-    const chunks = withActiveAdapter(this, () => options.lm.stream!({ messages, signal: options.signal }));
+    const chunks = options.lm.stream!({ messages, signal: options.signal, completionFormat: this });
     let text = '';
     let emitted = 0;
     for await (const chunk of chunks) {
