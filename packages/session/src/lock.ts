@@ -25,10 +25,10 @@ export class FifoLock {
  */
 export class KeyedFifo {
   readonly #tails = new Map<string, Promise<void>>();
-  readonly #held = new AsyncLocalStorage<ReadonlySet<string>>();
+  readonly #held = new FrameSlot<ReadonlySet<string>>('dspy-ts.session.keyedFifo');
 
   async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const held = this.#held.getStore();
+    const held = this.#held.get();
     // A call made from inside a queued call of the same key would wait for itself forever.
     if (held?.has(key)) return fn();
     const previous = this.#tails.get(key);
