@@ -15,6 +15,7 @@ const BENCHES = [
   'overhead',
   'throughput',
   'compile',
+  'gepa',
   'session-scaling',
   'prompt-size',
   'stores',

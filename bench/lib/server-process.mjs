@@ -18,6 +18,16 @@ const REPLIES = {
   numbered: (body) => chatCompletion(`a${/q(\d+)\b/.exec(lastUser(body))?.[1] ?? 'x'}`),
   // A long answer (streams as many chunks).
   long: () => chatCompletion(LONG_ANSWER),
+  // GEPA: `a<N>` for `q<N>`, capitalized once the instructions say UPPERCASE; a reflection prompt
+  // gets that instruction back in a ``` block.
+  gepa: (body) => {
+    const first = body.messages[0]?.content ?? '';
+    if (first.startsWith('I provided an assistant')) {
+      return '```\nAnswer with the code of the item, written in UPPERCASE.\n```';
+    }
+    const code = `a${/q(\d+)\b/.exec(lastUser(body))?.[1] ?? 'x'}`;
+    return chatCompletion(first.includes('UPPERCASE') ? code.toUpperCase() : code);
+  },
   // A reply of roughly a one-line answer's size that depends on the question.
   short: (body) => chatCompletion(`The answer to that is ${lastUser(body).length % 97}.`),
 };

@@ -17,11 +17,15 @@
  *   which puts demos from good conversation turns into the prompt, teaches it those words: the
  *   after-compile score is higher because of the demos, exactly as in-context learning is meant to work.
  * - Free-text fields get short templated answers (a support reply per queue that remembers an order
- *   number from the conversation; a few facts; arithmetic for numeric fields).
+ *   number from the conversation; a few facts; arithmetic for numeric fields), obeying the
+ *   `Always end with "..."` rules written in the instructions.
+ * - It answers GEPA's reflection prompt by turning the feedback it is shown into such rules
+ *   (offline-reflection.mjs): a stand-in for a real reflection model.
  */
 import { LM } from '@dspy-ts/core';
 import { startOpenAIServer } from '@dspy-ts/core/testing';
 import { literalOptions, parseChatRequest } from './chat-prompt.mjs';
+import { followInstructions, isReflectionPrompt, offlineReflection } from './offline-reflection.mjs';
 
 export const OFFLINE_MODEL = 'offline-scripted';
 
@@ -206,6 +210,8 @@ function valueFor(field, prompt, values, picks) {
 
 /** The completion text for one chat request (ChatAdapter format). */
 export function offlineCompletion(body) {
+  const last = body?.messages?.at(-1)?.content;
+  if (typeof last === 'string' && isReflectionPrompt(last)) return offlineReflection(last);
   const prompt = parseChatRequest(body?.messages);
   if (prompt.outputFields.length === 0)
     return 'The offline scripted model only answers DSPy ChatAdapter prompts.';
@@ -214,6 +220,11 @@ export function offlineCompletion(body) {
   // Labels and answers first, the reasoning last (it explains them), though it is written first.
   for (const field of prompt.outputFields) {
     if (field.name !== 'reasoning') values[field.name] = valueFor(field, prompt, values, picks);
+  }
+  for (const field of prompt.outputFields) {
+    if (field.type === 'str' && field.name !== 'reasoning' && !literalOptions(field.type)) {
+      values[field.name] = followInstructions(values[field.name], prompt.system);
+    }
   }
   if (prompt.outputFields.some((field) => field.name === 'reasoning')) {
     values.reasoning = reasoningFor(prompt, values, picks);

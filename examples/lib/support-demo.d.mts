@@ -2,6 +2,7 @@
 import type { Example, LanguageModel, Prediction } from '@dspy-ts/core';
 import type { EvaluationResult } from '@dspy-ts/optimizers';
 import type { Session } from '@dspy-ts/session';
+import type { GepaDemoResult } from './gepa-demo.mjs';
 import type { SupportAssistant } from './support.mjs';
 
 export interface SupportDemoResult {
@@ -15,6 +16,7 @@ export interface SupportDemoResult {
   programPath: string;
   replies: [Prediction, Prediction];
   resumed: Session<SupportAssistant>;
+  gepa: GepaDemoResult;
 }
 export function runSupportDemo(options: {
   lm: LanguageModel;

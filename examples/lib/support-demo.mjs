@@ -1,6 +1,6 @@
 /**
  * The demo's flow, end to end: conversations in sessions -> per-turn scores -> toExamples ->
- * Evaluate -> BootstrapFewShot -> Evaluate -> save/load -> continue. demo.mjs prints it; the
+ * Evaluate -> BootstrapFewShot -> Evaluate -> save/load -> continue -> GEPA. demo.mjs prints it; the
  * end-to-end tests run it against the local server and check what it returns.
  */
 import { mkdir } from 'node:fs/promises';
@@ -10,6 +10,7 @@ import { configure, Example } from '@dspy-ts/core';
 import { BootstrapFewShot, Evaluate } from '@dspy-ts/optimizers';
 import { Session, sessionify } from '@dspy-ts/session';
 import cliProgress from 'cli-progress';
+import { runGepaDemo } from './gepa-demo.mjs';
 import {
   HELD_OUT_CONVERSATIONS,
   LIVE_CONVERSATION,
@@ -95,7 +96,7 @@ export async function runSupportDemo({ lm, offline, outDir, print = console.log,
   const program = new SupportAssistant();
   const turns = (conversations) => conversations.flat();
 
-  say('1/6  Conversations: the assistant handles customers, one session per conversation');
+  say('1/7  Conversations: the assistant handles customers, one session per conversation');
   bars.start('turns', turns(TRAIN_CONVERSATIONS).length + turns(HELD_OUT_CONVERSATIONS).length);
   const train = await converse(program, TRAIN_CONVERSATIONS, bars.increment);
   const heldOut = await converse(program, HELD_OUT_CONVERSATIONS, bars.increment);
@@ -116,7 +117,7 @@ export async function runSupportDemo({ lm, offline, outDir, print = console.log,
   );
   say();
 
-  say('2/6  Scores and examples: metric = routed to the queue the support team chose');
+  say('2/7  Scores and examples: metric = routed to the queue the support team chose');
   const scores = [];
   for (const [i, session] of train.entries()) {
     const gold = TRAIN_CONVERSATIONS[i].map(
@@ -149,13 +150,13 @@ export async function runSupportDemo({ lm, offline, outDir, print = console.log,
     return routedToRightQueue(example, prediction);
   };
   const evaluate = new Evaluate({ devset, metric, concurrency: 4 });
-  say('3/6  Evaluate before compiling (held-out turns)');
+  say('3/7  Evaluate before compiling (held-out turns)');
   const student = sessionify(program);
   bars.start('evaluating', devset.length);
   const before = await evaluate.run(student);
   say();
 
-  say('4/6  BootstrapFewShot: keep the teacher runs that pass the metric as demos');
+  say('4/7  BootstrapFewShot: keep the teacher runs that pass the metric as demos');
   bars.start('bootstrapping', trainset.length);
   const optimizer = new BootstrapFewShot({
     metric: routedToRightQueue,
@@ -174,7 +175,7 @@ export async function runSupportDemo({ lm, offline, outDir, print = console.log,
   );
   say();
 
-  say('5/6  Evaluate after compiling (same held-out turns)');
+  say('5/7  Evaluate after compiling (same held-out turns)');
   bars.start('evaluating', devset.length);
   const after = await evaluate.run(compiled);
   say(`${INDENT}routing accuracy: ${percent(before.score)} before -> ${percent(after.score)} after`);
@@ -197,7 +198,7 @@ export async function runSupportDemo({ lm, offline, outDir, print = console.log,
   }
   say();
 
-  say('6/6  Save, load and continue a conversation with the compiled assistant');
+  say('6/7  Save, load and continue a conversation with the compiled assistant');
   await mkdir(outDir, { recursive: true });
   const sessionPath = join(outDir, 'session.json');
   const programPath = join(outDir, 'program.json');
@@ -224,6 +225,10 @@ export async function runSupportDemo({ lm, offline, outDir, print = console.log,
   exchange(LIVE_CONVERSATION[1], secondReply);
   await resumed.save(sessionPath);
   say(`${INDENT}${shown(sessionPath)} now holds ${resumed.length} turns`);
+  say();
+
+  bars.stop();
+  const gepa = await runGepaDemo({ reflectionLm: lm, trainset, devset, offline, say, log, indent: INDENT });
 
   return {
     trainScores: scores,
@@ -236,5 +241,6 @@ export async function runSupportDemo({ lm, offline, outDir, print = console.log,
     programPath,
     replies: [firstReply, secondReply],
     resumed,
+    gepa,
   };
 }

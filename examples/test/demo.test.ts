@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { LM } from '@dspy-ts/core';
 import { startOpenAIServer } from '@dspy-ts/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SIGN_OFF } from '../lib/gepa-demo.mjs';
 import { connectModel, modelName } from '../lib/model.mjs';
 import { type OfflineModel, offlineCompletion, startOfflineModel } from '../lib/offline-model.mjs';
 import { HELD_OUT_CONVERSATIONS } from '../lib/support.mjs';
@@ -67,9 +68,20 @@ describe('the demo flow (offline scripted model over the local server)', () => {
     expect(program.classify.demos).toHaveLength(8);
   });
 
-  it('prints each of the six steps', () => {
-    const steps = lines.filter((line) => /^\d\/6 {2}/.test(line));
-    expect(steps).toHaveLength(6);
+  it('evolves the reply instructions with GEPA from the feedback, and the held-out score goes up', () => {
+    const { gepa } = result;
+    expect(gepa.before.score).toBe(0);
+    expect(gepa.after.score).toBe(100);
+    expect(gepa.instructions['module.respond.predict']).toContain(`Always end with "${SIGN_OFF}".`);
+    expect(gepa.instructions['module.classify']).toBe(
+      'Route the customer request to the support queue that should handle it.',
+    );
+    expect(lines.join('\n')).toContain('The offline model stands in for a real reflection model');
+  });
+
+  it('prints each of the seven steps', () => {
+    const steps = lines.filter((line) => /^\d\/7 {2}/.test(line));
+    expect(steps).toHaveLength(7);
     expect(lines.join('\n')).toContain('routing accuracy: 33.3% before -> 88.9% after');
   });
 });
