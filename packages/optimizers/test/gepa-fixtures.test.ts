@@ -103,6 +103,7 @@ export function gepaOptions(kwargs: Record<string, unknown>): Partial<GEPAOption
     component_selector: 'componentSelector',
     candidate_selection_strategy: 'candidateSelectionStrategy',
     skip_perfect_score: 'skipPerfectScore',
+    add_format_failure_as_feedback: 'addFormatFailureAsFeedback',
   };
   return Object.fromEntries(Object.entries(kwargs).map(([key, value]) => [names[key] ?? key, value]));
 }

@@ -8,10 +8,12 @@ export class CallLog {
 /**
  * The fixtures' task model: answers with the last word of its first input field, uppercased and/or
  * reversed when the system message contains the rule's keyword; a ChainOfThought also gets a
- * one-line reasoning. No cache: every request is recorded, as in the Python recording model.
+ * one-line reasoning. With the `REFUSE` rule it answers 'river' without the output format. No cache: every request is recorded, as in the Python recording model.
  */
 export class RuleTaskLM implements LanguageModel {
   readonly model = 'rule-task';
+  // As the Python recording model: JSON mode, no response schema (one JSON fallback request).
+  readonly capabilities = { responseFormat: 'json_object' as const };
   readonly calls: ChatMessage[][] = [];
 
   constructor(
@@ -26,6 +28,9 @@ export class RuleTaskLM implements LanguageModel {
     const last = request.messages[request.messages.length - 1]?.content ?? '';
     const value = /\[\[ ## \w+ ## \]\]\n([\s\S]*?)(?:\n\n|$)/.exec(last)?.[1] ?? '';
     const word = value.match(/[A-Za-z]+/g)?.at(-1) ?? '';
+    if (this.rules.includes('REFUSE') && word === 'river' && !system.includes('UPPERCASE')) {
+      return { outputs: ['I refuse to answer that.'] };
+    }
     const outputs = /Your output fields are:\n([\s\S]*?)\nAll interactions/.exec(system)?.[1] ?? '';
     const names = [...outputs.matchAll(/^\d+\. `(\w+)`/gm)].map((m) => m[1]!);
     const parts = names.map((name) =>
