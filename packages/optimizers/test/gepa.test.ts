@@ -202,6 +202,23 @@ describe('GEPA runs', () => {
     expect(seen[0]![3]).toBe(1);
   });
 
+  it('warns once when the predictor-level score differs from the program score', async () => {
+    const logger = recordingLogger();
+    const twoFaced: FeedbackMetric = (gold, pred, trace, predName, predTrace) => {
+      const result = metric(gold, pred, trace, predName, predTrace) as { score: number; feedback: string };
+      return predName === undefined ? result : { ...result, score: result.score + 0.5 };
+    };
+    await context({ lm: new RuleTaskLM(['UPPERCASE']), logger }, () =>
+      new GEPA(options({ metric: twoFaced, maxMetricCalls: 6 })).compile(new Predict('question -> answer'), {
+        trainset: upperSet(WORDS.slice(0, 4)),
+        valset: upperSet(WORDS.slice(4)),
+      }),
+    );
+    expect(
+      logger.warns.filter((w) => w.startsWith('The score returned by the metric with predName')),
+    ).toHaveLength(1);
+  });
+
   it('states the score as feedback when the metric returns a bare number', async () => {
     const bare: FeedbackMetric = (gold, pred, _trace, _predName, _predTrace) =>
       pred.answer === gold.answer ? 1 : 0;
