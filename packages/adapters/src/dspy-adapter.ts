@@ -9,7 +9,7 @@ import {
 } from '@dspy-ts/core';
 import { BaseAdapter } from './base-adapter.js';
 import { formatValue } from './format-value.js';
-import { nativeToolMessages, toolCallsOf, toolResultsValue } from './history-tools.js';
+import { matchedResults, nativeToolMessages, toolCallsOf, toolResultsValue } from './history-tools.js';
 import {
   classifyDemos,
   fieldDescription,
@@ -158,6 +158,15 @@ export abstract class DspyAdapter extends BaseAdapter {
     }
     for (const demo of complete) {
       messages.push({ role: 'user', content: this.userContent(signature, demo) });
+      // Beyond DSPy: under native calling, a demo that ran tools (a recorded turn) shows its real
+      // tool calls and results, as history does, so a compiled agent's demos teach tool use.
+      const calls = this.useNativeFunctionCalling ? toolCallsOf(demo)?.[1] : undefined;
+      if (calls && matchedResults(calls)) {
+        const assistant = (sig: Signature, values: Values) =>
+          this.assistantContent(sig, values, NOT_SUPPLIED_HISTORY);
+        messages.push(...nativeToolMessages(signature, demo, calls, assistant));
+        continue;
+      }
       messages.push({
         role: 'assistant',
         content: this.assistantContent(signature, demo, NOT_SUPPLIED_HISTORY),

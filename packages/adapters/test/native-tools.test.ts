@@ -160,3 +160,37 @@ describe('History with tool calls (fixture history_tools__chat_native)', () => {
     expect(lm.calls[0]!.messages[2]!.tool_calls).toBeUndefined();
   });
 });
+
+describe('demos with tool calls (beyond DSPy)', () => {
+  it('replays a demo that ran tools natively, so the model sees real tool use', async () => {
+    const lm = new RecordingLM(['[[ ## answer ## ]]\nok\n\n[[ ## completed ## ]]'], {
+      functionCalling: true,
+    });
+    const demo = {
+      question: 'Weather in Paris?',
+      answer: 'Sunny.',
+      tool_calls: new ToolCalls([{ id: 'call_9', name: 'get_weather', args: { city: 'Paris' } }]).withResults(
+        ['The weather in Paris is sunny, 21 C.'],
+      ),
+    };
+    const predict = new Predict(NativeSig);
+    predict.demos = [demo];
+    await context({ lm, adapter: new ChatAdapter({ useNativeFunctionCalling: true }) }, () =>
+      predict.call({ question: 'q', tools: FIXTURE_TOOLS }),
+    );
+    const messages = lm.calls[0]!.messages;
+    expect(messages.map((message) => message.role)).toEqual(['system', 'user', 'assistant', 'tool', 'user']);
+    expect(messages[2]).toMatchObject({
+      content: '[[ ## answer ## ]]\nSunny.\n\n[[ ## completed ## ]]\n',
+      tool_calls: [
+        { id: 'call_9', type: 'function', function: { name: 'get_weather', arguments: '{"city": "Paris"}' } },
+      ],
+    });
+    expect(messages[3]).toEqual({
+      role: 'tool',
+      tool_call_id: 'call_9',
+      name: 'get_weather',
+      content: 'The weather in Paris is sunny, 21 C.',
+    });
+  });
+});

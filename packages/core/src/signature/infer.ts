@@ -4,6 +4,8 @@
  */
 import type { z } from 'zod';
 import type { History } from '../primitives/history.js';
+import type { Tool } from '../tool/tool.js';
+import type { ToolCalls } from '../tool/tool-calls.js';
 
 type Whitespace = ' ' | '\n' | '\t' | '\r';
 type TrimLeft<S extends string> = S extends `${Whitespace}${infer R}` ? TrimLeft<R> : S;
@@ -70,23 +72,28 @@ export type PyType<T extends string, C extends CustomMap = Record<never, never>>
                 ? unknown
                 : T extends 'History' | 'dspy.History'
                   ? History
-                  : T extends `${'list' | 'List' | 'set' | 'Set'}${Whitespace | ''}[${infer X}]`
-                    ? PyType<Trim<X>, C>[]
-                    : T extends 'list' | 'List' | 'tuple' | 'Tuple'
-                      ? unknown[]
-                      : T extends `${'dict' | 'Dict'}[${string},${infer V}]`
-                        ? Record<string, PyType<Trim<V>, C>>
-                        : T extends 'dict' | 'Dict'
-                          ? Record<string, unknown>
-                          : T extends `Optional[${infer X}]`
-                            ? PyType<Trim<X>, C> | null
-                            : T extends `Literal[${infer L}]`
-                              ? LiteralValue<Trim<SplitTop<L>[number]>>
-                              : T extends `Union[${infer U}]`
-                                ? UnionOf<SplitTop<U>, C>
-                                : T extends `${'tuple' | 'Tuple'}[${infer X}]`
-                                  ? PyType<Trim<SplitTop<X>[0]>, C>[]
-                                  : unknown;
+                  : T extends 'Tool' | 'dspy.Tool'
+                    ? Tool
+                    : // Null when the model called no tool.
+                      T extends 'ToolCalls' | 'dspy.ToolCalls'
+                      ? ToolCalls | null
+                      : T extends `${'list' | 'List' | 'set' | 'Set'}${Whitespace | ''}[${infer X}]`
+                        ? PyType<Trim<X>, C>[]
+                        : T extends 'list' | 'List' | 'tuple' | 'Tuple'
+                          ? unknown[]
+                          : T extends `${'dict' | 'Dict'}[${string},${infer V}]`
+                            ? Record<string, PyType<Trim<V>, C>>
+                            : T extends 'dict' | 'Dict'
+                              ? Record<string, unknown>
+                              : T extends `Optional[${infer X}]`
+                                ? PyType<Trim<X>, C> | null
+                                : T extends `Literal[${infer L}]`
+                                  ? LiteralValue<Trim<SplitTop<L>[number]>>
+                                  : T extends `Union[${infer U}]`
+                                    ? UnionOf<SplitTop<U>, C>
+                                    : T extends `${'tuple' | 'Tuple'}[${infer X}]`
+                                      ? PyType<Trim<SplitTop<X>[0]>, C>[]
+                                      : unknown;
 
 type ItemName<Item extends string> = Item extends `${infer N}:${string}` ? Trim<N> : Trim<Item>;
 type ItemType<Item extends string, C extends CustomMap> = Item extends `${string}:${infer T}`
