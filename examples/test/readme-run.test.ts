@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type OfflineModel, startOfflineModel } from '../lib/offline-model.mjs';
+import { startOfflineAgentModel } from '../lib/agent-model.mjs';
+import type { OfflineModel } from '../lib/offline-model.mjs';
 import { DOCUMENTS, extractBlocks, root, writeBlocks } from './readme-blocks.ts';
 
 // Every ```ts block of README.md and examples/README.md runs as its own module against the local
@@ -12,7 +13,8 @@ const { dir, blocks } = await writeBlocks('run');
 let model: OfflineModel;
 
 beforeAll(async () => {
-  model = await startOfflineModel();
+  // The offline model with its agent side, so samples with native tool calls get tool calls.
+  model = await startOfflineAgentModel();
 });
 afterAll(async () => {
   await model.close();
@@ -45,7 +47,7 @@ describe('README code blocks', () => {
     const firstCommand = /```\w*\n([^\n]*)/.exec(readme)?.[1] ?? '';
     expect(firstCommand).toMatch(/^npx -y pnpm@10 install && npx -y pnpm@10 demo\b/);
     const manifest = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
-    expect(manifest.scripts.demo).toBe('tsc -b && node examples/demo.mjs');
+    expect(manifest.scripts.demo).toBe('tsc -b && node examples/demo.mjs && node examples/agent-demo.mjs');
   });
 
   it('finds blocks in every document', () => {
