@@ -21,6 +21,7 @@ const BENCHES = [
   'stores',
   'streaming',
   'long-uptime',
+  'tracing',
 ];
 
 const args = process.argv.slice(2);
