@@ -6,11 +6,13 @@
  *
  * Model: the offline scripted model on a local OpenAI-compatible server (see lib/offline-model.mjs),
  * or, with OPENAI_API_KEY set, that model (OPENAI_BASE_URL and DSPY_TS_MODEL optional).
+ * `--trace` records OpenTelemetry spans and prints the span tree of the last turn at the end.
  */
 import { fileURLToPath } from 'node:url';
 import { DspyError } from '@dspy-ts/core';
 import { connectModel } from './lib/model.mjs';
 import { runSupportDemo } from './lib/support-demo.mjs';
+import { startTracing } from './lib/trace.mjs';
 
 // `pnpm demo | head` closes the pipe early: stop quietly instead of crashing on EPIPE.
 process.stdout.on('error', (error) => {
@@ -23,6 +25,7 @@ const outDir = fileURLToPath(new URL('../.demo-output/', import.meta.url));
 
 console.log('dspy-ts demo: a support assistant that routes and answers customer requests, in sessions');
 const model = await connectModel();
+const tracing = process.argv.includes('--trace') ? startTracing() : undefined;
 try {
   console.log(`Model: ${model.description}`);
   if (model.offline) {
@@ -39,6 +42,10 @@ try {
     outDir,
     progress: Boolean(process.stderr.isTTY),
   });
+  if (tracing) {
+    console.log('\nTrace of the last turn (OpenTelemetry spans; durations, tokens, predictor paths):');
+    console.log(tracing.lastTurn().replace(/^/gm, '    '));
+  }
   const calls = model.offline ? `, ${model.server.requestCount} HTTP requests to the local server` : '';
   console.log(`\nDone in ${((performance.now() - started) / 1000).toFixed(1)} s${calls}.`);
 } catch (error) {
@@ -48,5 +55,6 @@ try {
   console.error(`\nThe demo failed: ${text}`);
   process.exitCode = 1;
 } finally {
+  await tracing?.close();
   await model.close();
 }
