@@ -1,4 +1,4 @@
-import { activeCallId, type Callback, context, DummyLM, Predict } from '@dspy-ts/core';
+import { activeCallId, type Callback, context, DummyLM, Predict, streamify } from '@dspy-ts/core';
 import { describe, expect, it } from 'vitest';
 import { ChatAdapter, JSONAdapter } from '../src/index.js';
 import { StubLM } from './helpers/stub-lm.js';
@@ -81,5 +81,31 @@ describe('adapter callbacks', () => {
       new Predict('question -> answer').call({ question: 'q' }),
     );
     expect(formats).toHaveLength(1);
+  });
+
+  it('observe a streamed LM call from its first chunk to the final response', async () => {
+    const cb = recorder();
+    const lm = new DummyLM([{ answer: 'Paris is the capital' }], { chunkSize: 5 });
+    const events: string[] = [];
+    await context({ callbacks: [cb], lm, adapter: new ChatAdapter() }, async () => {
+      for await (const event of streamify(new Predict('question -> answer'))({ question: 'q' })) {
+        events.push(event.type);
+      }
+    });
+    expect(events).toContain('delta');
+    expect(cb.events.map((e) => e.hook)).toEqual([
+      'moduleStart',
+      'formatStart',
+      'formatEnd',
+      'lmStart',
+      'lmEnd',
+      'parseStart',
+      'parseEnd',
+      'moduleEnd',
+    ]);
+    const [moduleStart, , , lmStart, lmEnd] = cb.events;
+    expect(lmStart!.parent).toBe(moduleStart!.callId);
+    expect(lmEnd!.callId).toBe(lmStart!.callId);
+    expect((lmEnd!.payload as { outputs: string[] }).outputs[0]).toContain('Paris is the capital');
   });
 });

@@ -32,7 +32,7 @@ export { type DummyAnswer, DummyLM, type DummyRule } from './lm/dummy.js';
 export { formatHistory } from './lm/inspect-history.js';
 export { DEFAULT_TIMEOUT_MS, LM, type LMOptions } from './lm/lm.js';
 export { PROVIDERS, type Provider, type ResponseFormatSupport } from './lm/providers.js';
-export { requestLm } from './lm/request.js';
+export { requestLm, streamLm } from './lm/request.js';
 export type { LMStateOptions } from './lm/state.js';
 export type {
   ChatMessage,

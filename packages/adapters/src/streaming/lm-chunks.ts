@@ -5,6 +5,7 @@ import {
   type LMResponse,
   type LMStreamChunk,
   requestLm,
+  streamLm,
 } from '@dspy-ts/core';
 
 /**
@@ -21,7 +22,7 @@ export function lmChunks(
   return {
     [Symbol.asyncIterator]: () =>
       lm.stream
-        ? (lm.stream(request)[Symbol.asyncIterator]() as AsyncIterator<LMStreamChunk, LMResponse | undefined>)
+        ? (streamLm(lm, request)[Symbol.asyncIterator]() as AsyncIterator<LMStreamChunk, LMResponse | undefined>)
         : requestAsStream(lm, request),
   };
 }

@@ -51,6 +51,47 @@ export const activeCallId = (): string | undefined => scope.active()?.id;
 /** The callback call in progress in this async scope, with its parents. */
 export const activeCall = (): ActiveCall | undefined => scope.active();
 
+/** An observed call whose start handlers ran: run code as that call, then end it (once). */
+export interface OpenCall {
+  run<T>(fn: () => T): T;
+  end(outputs: unknown, error: unknown): void;
+}
+
+/**
+ * Starts an observed call: runs the `on<kind>Start` handlers of the global and context callbacks
+ * followed by `own` (the instance's). Undefined when no callback is registered: nothing to do.
+ * For calls that are not one function call (a stream); `withCallbacks` covers the rest.
+ */
+export function openCall(
+  kind: CallKind,
+  instance: object,
+  inputs: Record<string, unknown>,
+  own?: readonly Callback[],
+): OpenCall | undefined {
+  const shared = scope.callbacks();
+  if (shared.length === 0 && (own === undefined || own.length === 0)) return undefined;
+  const callbacks = own === undefined || own.length === 0 ? shared : [...shared, ...own];
+  const id = newCallId();
+  for (const callback of callbacks) {
+    const start = callback[`on${kind}Start`] as StartHandler | undefined;
+    if (start) safely(() => start.call(callback, id, instance, inputs));
+  }
+  // The id becomes active only around the call itself, so start handlers still see the parent's.
+  const active: ActiveCall = { id, kind, instance, callbacks, parent: scope.active() };
+  let ended = false;
+  return {
+    run: (fn) => scope.run(active, fn),
+    end: (outputs, error) => {
+      if (ended) return;
+      ended = true;
+      for (const callback of callbacks) {
+        const handler = callback[`on${kind}End`] as EndHandler | undefined;
+        if (handler) safely(() => handler.call(callback, id, outputs, error));
+      }
+    },
+  };
+}
+
 /**
  * Runs `fn` between the `on<kind>Start` / `on<kind>End` handlers of the global and context
  * callbacks followed by `own` (the instance's). With no callback registered it is `fn()` and
@@ -63,39 +104,26 @@ export function withCallbacks<T>(
   fn: () => T,
   own?: readonly Callback[],
 ): T {
-  const shared = scope.callbacks();
-  if (shared.length === 0 && (own === undefined || own.length === 0)) return fn();
-  const callbacks = own === undefined || own.length === 0 ? shared : [...shared, ...own];
-  const id = newCallId();
-  for (const callback of callbacks) {
-    const start = callback[`on${kind}Start`] as StartHandler | undefined;
-    if (start) safely(() => start.call(callback, id, instance, inputs));
-  }
-  const end = (outputs: unknown, error: unknown): void => {
-    for (const callback of callbacks) {
-      const handler = callback[`on${kind}End`] as EndHandler | undefined;
-      if (handler) safely(() => handler.call(callback, id, outputs, error));
-    }
-  };
+  const call = openCall(kind, instance, inputs, own);
+  if (call === undefined) return fn();
   let result: T;
   try {
-    // The id becomes active only around the call itself, so start handlers still see the parent's.
-    result = scope.run({ id, kind, instance, callbacks, parent: scope.active() }, fn);
+    result = call.run(fn);
   } catch (error) {
-    end(undefined, error);
+    call.end(undefined, error);
     throw error;
   }
   if (!isThenable(result)) {
-    end(result, undefined);
+    call.end(result, undefined);
     return result;
   }
   return Promise.resolve(result).then(
     (value) => {
-      end(value, undefined);
+      call.end(value, undefined);
       return value;
     },
     (error: unknown) => {
-      end(undefined, error);
+      call.end(undefined, error);
       throw error;
     },
   ) as T;
