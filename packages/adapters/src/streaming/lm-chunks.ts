@@ -22,7 +22,10 @@ export function lmChunks(
   return {
     [Symbol.asyncIterator]: () =>
       lm.stream
-        ? (streamLm(lm, request)[Symbol.asyncIterator]() as AsyncIterator<LMStreamChunk, LMResponse | undefined>)
+        ? (streamLm(lm, request)[Symbol.asyncIterator]() as AsyncIterator<
+            LMStreamChunk,
+            LMResponse | undefined
+          >)
         : requestAsStream(lm, request),
   };
 }
