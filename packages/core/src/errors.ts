@@ -1,5 +1,5 @@
 /**
- * The error taxonomy of API.md. Every error has a stable `name` and carries the data a caller
+ * The error taxonomy of dspy-ts. Every error has a stable `name` and carries the data a caller
  * needs; messages keep DSPy's wording where Python has one, so users can search for it.
  */
 export class DspyError extends Error {
@@ -23,6 +23,19 @@ export class ConfigurationError extends DspyError {
 /** A missing, unknown or malformed input field. */
 export class InputError extends DspyError {
   override readonly name = 'InputError';
+  /** Required input fields the call did not give. */
+  readonly missing: readonly string[];
+  /** Keys the call gave that are not input fields. */
+  readonly extra: readonly string[];
+
+  constructor(
+    message: string,
+    options: { missing?: readonly string[]; extra?: readonly string[]; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.missing = Object.freeze([...(options.missing ?? [])]);
+    this.extra = Object.freeze([...(options.extra ?? [])]);
+  }
 }
 
 /** A metric threw or returned something that is not a number or boolean. */

@@ -1,4 +1,5 @@
 import { Example, History, PyFloat, SessionStateError } from '@dspy-ts/core';
+import { MAX_NESTING } from './state-schema.js';
 import { isPlainRecord } from './turn.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -36,6 +37,12 @@ export function toJsonSafe(value: unknown, path = '', seen: Set<object> = new Se
       );
   }
   const object = value as object;
+  // `seen` holds the objects above this one, so its size is the depth.
+  if (seen.size >= MAX_NESTING) {
+    throw new SessionStateError(
+      `Cannot save ${path || 'the value'}: it nests deeper than ${MAX_NESTING} levels, which a session file cannot be read back with.`,
+    );
+  }
   if (seen.has(object)) {
     throw new SessionStateError(
       `Cannot save ${path || 'the value'}: it contains a cycle (JSON cannot represent it).`,
@@ -74,23 +81,6 @@ function safeRecord(record: Record<string, unknown>, path: string, seen: Set<obj
     out[key] = toJsonSafe(item, joinPath(path, key), seen);
   }
   return out;
-}
-
-/** Throws SessionStateError when a `__proto__`, `constructor` or `prototype` key occurs anywhere. */
-export function assertNoPollution(value: unknown, path = '$'): void {
-  if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) assertNoPollution(item, `${path}[${i}]`);
-    return;
-  }
-  if (typeof value !== 'object' || value === null) return;
-  for (const key of Object.keys(value)) {
-    if (FORBIDDEN_KEYS.has(key)) {
-      throw new SessionStateError(
-        `Refusing to load session state: forbidden key '${key}' at ${path} (prototype pollution guard).`,
-      );
-    }
-    assertNoPollution((value as Record<string, unknown>)[key], `${path}.${key}`);
-  }
 }
 
 /** Python's `repr(float)`: shortest round-trip digits, exponent outside 1e-4 <= |x| < 1e16. */

@@ -1,3 +1,4 @@
+import { ConfigurationError } from '@dspy-ts/core';
 import { FrameSlot } from '@dspy-ts/core/internal';
 
 /**
@@ -15,6 +16,25 @@ export class FifoLock {
     const ready = this.#tail.then(() => release);
     this.#tail = next;
     return ready;
+  }
+
+  /**
+   * Runs `fn` holding this lock for `owner`, in call order. A call made from inside the owner's
+   * own call is refused (it would wait for itself forever); `mode` names the lock in that message.
+   */
+  async runExclusive<T>(owner: object, mode: string, fn: () => Promise<T>): Promise<T> {
+    if (holdsLock(owner)) {
+      throw new ConfigurationError(
+        `re-entrant call to a Session with lock '${mode}': the session was called from inside its own call, ` +
+          'which would deadlock. Call another session (e.g. session.fork()) or use lock: "none".',
+      );
+    }
+    const release = await this.acquire();
+    try {
+      return await whileHolding(owner, fn);
+    } finally {
+      release();
+    }
   }
 }
 

@@ -1,4 +1,5 @@
 import { ConfigurationError, type History, Module } from '@dspy-ts/core';
+import { activeStateOf } from './call-tree.js';
 import {
   currentSessionCall,
   type Isolation,
@@ -10,7 +11,7 @@ import {
   treeChildren,
 } from './memory-context.js';
 import { type FieldList, toSessionOptions } from './options.js';
-import { type AnyModule, activeStateOf, Session, type SessionOptions } from './session.js';
+import { type AnyModule, Session, type SessionOptions } from './session.js';
 
 /** Per-child settings of `withMemory`, keyed by dotted path. */
 export interface ChildConfig {

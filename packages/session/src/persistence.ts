@@ -1,9 +1,19 @@
 import { History, markFloatFields, PyFloat, SessionStateError } from '@dspy-ts/core';
 import { z } from 'zod';
 import type { FieldTypes } from './field-types.js';
-import { assertNoPollution, type JsonValue, joinPath, pythonJsonDumps, toJsonSafe } from './json.js';
+import { type JsonValue, pythonJsonDumps, toJsonSafe } from './json.js';
 import type { CopyMode, HistoryPolicy, ResolvedSessionOptionsOf, SessionOptionsOf } from './options.js';
-import { SessionState, type SessionStateDict } from './state.js';
+import { makeTurn, type SessionState, type SessionStateDict, stateFromJson } from './state.js';
+import {
+  duplicateIndex,
+  formatPath,
+  historyJson,
+  jsonRecord,
+  l2MemoryJson,
+  structureProblem,
+  turnIndex,
+  turnScore,
+} from './state-schema.js';
 import { setOwn, type Turn } from './turn.js';
 
 /** The JSON a session saves (SESSION.md 9.1), key order as in Python; version 2. */
@@ -91,7 +101,6 @@ export function savedStateText(saved: SavedSessionState, fields: FieldTypes = {}
   });
 }
 
-const record = z.record(z.string(), z.unknown());
 const fieldList = z.array(z.string()).nullable().optional();
 const positiveInt = z.number().int().min(1).nullable().optional();
 
@@ -107,18 +116,16 @@ const savedSchema = z.looseObject({
   turns: z
     .array(
       z.looseObject({
-        index: z.number().int(),
-        inputs: record,
-        outputs: record,
-        score: z.number().nullable().optional(),
+        index: turnIndex,
+        inputs: jsonRecord,
+        outputs: jsonRecord,
+        score: turnScore.optional(),
       }),
     )
     .optional(),
-  initial_history: z
-    .looseObject({ messages: z.array(record) })
-    .nullable()
-    .optional(),
-  l2_memory: z.unknown().optional(),
+  initial_history: historyJson.nullable().optional(),
+  l2_memory: l2MemoryJson,
+  // Each node state is read by the SessionState schema, with its own path in errors.
   node_states: z.record(z.string(), z.unknown()).nullable().optional(),
 });
 
@@ -135,17 +142,18 @@ export interface ParsedSavedState<S> {
   nodeStates: Record<string, SessionState>;
 }
 
-const describePath = (path: readonly PropertyKey[]): string =>
-  path.reduce<string>((acc, key) => joinPath(acc, typeof key === 'number' ? key : String(key)), '') ||
-  '(root)';
-
 /**
  * Validates a saved session (versions 1 and 2, Python's or ours) and turns it into constructor
  * options plus turns. Forbidden keys, unsupported versions and wrong shapes are SessionStateErrors
  * naming the JSON path. Unknown top-level keys are ignored, as in Python.
  */
 export function parseSavedState<S>(data: unknown): ParsedSavedState<S> {
-  assertNoPollution(data);
+  const structural = structureProblem(data);
+  if (structural) {
+    throw new SessionStateError(
+      `Invalid session state at ${formatPath(structural.path)}: ${structural.message}. Refusing to load it.`,
+    );
+  }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new SessionStateError('Invalid session state: the root must be a JSON object.');
   }
@@ -158,17 +166,21 @@ export function parseSavedState<S>(data: unknown): ParsedSavedState<S> {
   const parsed = savedSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new SessionStateError(`Invalid session state at ${describePath(issue.path)}: ${issue.message}.`);
+    throw new SessionStateError(`Invalid session state at ${formatPath(issue.path)}: ${issue.message}.`);
   }
   const saved = parsed.data;
+  const duplicate = duplicateIndex(saved.turns ?? []);
+  if (duplicate !== undefined) {
+    throw new SessionStateError(
+      `Invalid session state at ${formatPath(['turns', duplicate, 'index'])}: duplicate turn index ${saved.turns![duplicate]!.index}.`,
+    );
+  }
   const historyInputFields = (
     'history_input_fields' in saved ? saved.history_input_fields : saved.input_field_override
   )?.filter((name) => name !== NO_INPUT_FIELDS);
   const nodeStates: Record<string, SessionState> = {};
   for (const [name, node] of Object.entries(saved.node_states ?? {})) {
-    if (typeof node === 'object' && node !== null && !Array.isArray(node)) {
-      nodeStates[name] = SessionState.fromDict(node);
-    }
+    nodeStates[name] = stateFromJson(node, ['node_states', name]);
   }
   return {
     options: {
@@ -192,6 +204,17 @@ export function parseSavedState<S>(data: unknown): ParsedSavedState<S> {
     l2Memory: saved.l2_memory === undefined || saved.l2_memory === null ? '' : String(saved.l2_memory),
     nodeStates,
   };
+}
+
+/** Puts a parsed saved state into `target`: memory, node states, then turns with their snapshots. */
+export function restoreSaved<S>(
+  target: SessionState,
+  parsed: ParsedSavedState<S>,
+  historyNow: () => History,
+): void {
+  target.l2Memory = parsed.l2Memory;
+  target.nodeStates = parsed.nodeStates;
+  for (const turn of parsed.turns) target.turns.push(makeTurn({ ...turn, historySnapshot: historyNow() }));
 }
 
 /**

@@ -95,6 +95,22 @@ export function prepareModule(
   return { historyField, extraExcludes };
 }
 
+/** The options with a root predictor's own history field adopted (the requested name stays excluded). */
+export function alignOptions<O extends { historyField: string; excludeFields: ReadonlySet<string> }>(
+  options: O,
+  prepared: Preparation,
+): O {
+  const { historyField, extraExcludes } = prepared;
+  if (historyField === options.historyField && extraExcludes.every((f) => options.excludeFields.has(f))) {
+    return options;
+  }
+  return Object.freeze({
+    ...options,
+    historyField,
+    excludeFields: new Set([...options.excludeFields, ...extraExcludes]),
+  });
+}
+
 /** The module a session wraps, per `copyMode` (SESSION.md 3.1, 12.2). */
 export function copyModule<M extends Module>(module: M, mode: 'deep' | 'shallow' | 'none'): M {
   if (mode === 'none') return module;

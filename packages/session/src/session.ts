@@ -11,7 +11,8 @@ import {
   settings,
   withCallbacks,
 } from '@dspy-ts/core';
-import { FrameSlot, withFrame } from '@dspy-ts/core/internal';
+import { withFrame } from '@dspy-ts/core/internal';
+import { activeStateOf, defaultStateOf, finalizeTree, setDefaultState, withBoundState } from './call-tree.js';
 import { fieldTypesOf } from './field-types.js';
 import { buildHistory, type MessageFilter } from './history-builder.js';
 import { historySupplier } from './inject.js';
@@ -22,15 +23,13 @@ import {
   scoreTurns,
   type ToExamplesOptions,
 } from './linearize.js';
-import { FifoLock, holdsLock, whileHolding } from './lock.js';
+import { FifoLock } from './lock.js';
 import {
   copyTreeRole,
   currentSessionCall,
-  finalizeNodes,
   nodeConfig,
   type SessionCall,
   sessionCall,
-  treeChildren,
 } from './memory-context.js';
 import {
   describeValue,
@@ -44,10 +43,11 @@ import {
   buildSavedState,
   mergeLoadOptions,
   parseSavedState,
+  restoreSaved,
   type SavedSessionState,
   savedStateText,
 } from './persistence.js';
-import { copyModule, prepareModule } from './prepare.js';
+import { alignOptions, copyModule, prepareModule } from './prepare.js';
 import { planRun, typeName } from './run-plan.js';
 import { makeTurn, readJsonFile, SessionState } from './state.js';
 import { beforeStreamedTurn, streamSession } from './stream.js';
@@ -70,16 +70,10 @@ export type SessionInputs<M> = Omit<ForwardInput<M>, 'history'> & {
   [key: string]: unknown;
 };
 
-/** States bound with `useState` in the current async scope, per session. */
-const bindings = new FrameSlot<ReadonlyMap<object, SessionState>>('dspy-ts.session.bindings');
-
-/** The active state of a session (for the withMemory projection helpers; not exported publicly). */
-export let activeStateOf: (session: Session) => SessionState;
-
 const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
- * A conversational wrapper around a module (SESSION.md): every call receives a History built from
+ * A conversational wrapper around a module: every call receives a History built from
  * the earlier calls and is recorded as a turn. A Session is itself a Module: its predictors are
  * `module` / `module.<path>` to optimizers, and a call with an explicit history under the default
  * `'override'` policy is a stateless pass-through (what optimizer replay needs).
@@ -89,39 +83,16 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
   readonly module: M;
   #options: ResolvedSessionOptions;
   #filter: MessageFilter;
-  #defaultState: SessionState;
   #lock = new FifoLock();
-
-  static {
-    activeStateOf = (session) => session.#activeState();
-  }
 
   constructor(module: M, options: SessionOptions = {}) {
     super();
     const resolved = resolveOptions<Session>(module, options);
     const copy = copyModule(module, resolved.copyMode);
-    const prepared = prepareModule(copy, resolved);
-    this.module = copy;
-    this.#options = resolved;
-    this.#filter = resolved;
-    this.#align(prepared.historyField, prepared.extraExcludes);
-    this.#defaultState = new SessionState({ initialHistory: resolved.initialHistory ?? null });
-  }
-
-  /** Adopts a root predictor's own history field name (the requested name stays excluded). */
-  #align(historyField: string, extraExcludes: readonly string[]): void {
-    if (
-      historyField === this.#options.historyField &&
-      extraExcludes.every((f) => this.#options.excludeFields.has(f))
-    ) {
-      return;
-    }
-    this.#options = Object.freeze({
-      ...this.#options,
-      historyField,
-      excludeFields: new Set([...this.#options.excludeFields, ...extraExcludes]),
-    });
+    this.#options = alignOptions(resolved, prepareModule(copy, resolved));
     this.#filter = this.#options;
+    this.module = copy;
+    setDefaultState(this, new SessionState({ initialHistory: resolved.initialHistory ?? null }));
   }
 
   /** The resolved, frozen options (historyField and excludeFields as aligned). */
@@ -139,46 +110,6 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
     return nodeConfig(this).sessionPath;
   }
 
-  /**
-   * The state calls act on (SESSION.md 12.3): one bound to this session with `useState`; else, for
-   * a child of a bound withMemory root in the current call, the root state's node state; else the
-   * default state.
-   */
-  #activeState(): SessionState {
-    const bound = bindings.get();
-    const own = bound?.get(this);
-    if (own) return own;
-    const root = currentSessionCall()?.root;
-    const rootState = root === undefined || root === this ? undefined : bound?.get(root);
-    const path = nodeConfig(this).sessionPath;
-    if (rootState && path !== '' && path !== 'root') return this.#nodeStateIn(rootState, path);
-    return this.#defaultState;
-  }
-
-  /** `rootState.nodeStates[path]`, created on demand with this session's default seed and memory. */
-  #nodeStateIn(rootState: SessionState, path: string): SessionState {
-    let state = rootState.nodeStates[path];
-    if (!state) {
-      state = new SessionState({
-        initialHistory: this.#defaultState.initialHistory,
-        l2Memory: this.#defaultState.l2Memory,
-      });
-      rootState.nodeStates[path] = state;
-    }
-    return state;
-  }
-
-  /** Macro-turn finalization after a root call: the root and every registered child (SESSION.md 12.4). */
-  async #finalize(rootState: SessionState): Promise<void> {
-    const bound = bindings.get()?.get(this);
-    const nodes: [Session, SessionState][] = [[this, rootState]];
-    for (const [path, child] of treeChildren(this)) {
-      if (!(child instanceof Session)) continue;
-      nodes.push([child, bound ? child.#nodeStateIn(bound, path) : child.#defaultState]);
-    }
-    await finalizeNodes(nodes);
-  }
-
   #historyOf(state: SessionState): History {
     const seed = state.initialHistory ?? this.#options.initialHistory;
     return buildHistory(state, seed, state.turns, this.#filter, this.#options.maxTurns);
@@ -189,7 +120,7 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
     return (state.turns.at(-1)?.index ?? -1) + 1;
   }
 
-  /** Records one call (SESSION.md 4). Also `call`, `acall`, `aforward`. */
+  /** Records one call as a turn. Also `call`, `acall`, `aforward`. */
   override async forward(inputs: SessionInputs<M>): Promise<ForwardOutput<M>> {
     const record = inputs instanceof Example ? inputs.toRecord() : inputs;
     if (!isPlainRecord(record)) {
@@ -199,24 +130,13 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
     }
     const lock = this.#options.lock;
     if (lock === 'none') return this.#run(record);
-    if (holdsLock(this)) {
-      throw new ConfigurationError(
-        `re-entrant call to a Session with lock '${lock}': the session was called from inside its own call, ` +
-          'which would deadlock. Call another session (e.g. session.fork()) or use lock: "none".',
-      );
-    }
-    const release = await this.#lock.acquire();
-    try {
-      return await whileHolding(this, () => this.#run(record));
-    } finally {
-      release();
-    }
+    return this.#lock.runExclusive(this, lock, () => this.#run(record));
   }
 
   async #run(inputs: Readonly<Record<string, unknown>>): Promise<ForwardOutput<M>> {
     const frame = currentSessionCall();
     const node = nodeConfig(this);
-    const state = this.#activeState();
+    const state = activeStateOf(this);
     const { rest, runHistory, records, passThrough } = planRun({
       inputs,
       historyField: this.#options.historyField,
@@ -230,7 +150,7 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
     try {
       return await this.#invoke(rest, state, runHistory, records, frame);
     } finally {
-      if (!frame && !passThrough) await this.#finalize(state);
+      if (!frame && !passThrough) await finalizeTree(this, state);
     }
   }
 
@@ -295,22 +215,22 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
 
   /** The recorded turns (a new array on each access; the Turn objects are the stored ones). */
   get turns(): readonly Turn[] {
-    return [...this.#activeState().turns];
+    return [...activeStateOf(this).turns];
   }
 
   /** The History the next call will see (built on each access). */
   get sessionHistory(): History {
-    return this.#historyOf(this.#activeState());
+    return this.#historyOf(activeStateOf(this));
   }
 
   /** Number of recorded turns (Python `len(session)`). */
   get length(): number {
-    return this.#activeState().turns.length;
+    return activeStateOf(this).turns.length;
   }
 
   /** Deletes all turns; the module, options, initial history and lock stay. */
   reset(): void {
-    this.#activeState().turns.splice(0);
+    activeStateOf(this).turns.splice(0);
   }
 
   /**
@@ -319,7 +239,7 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
    */
   addTurn(turn: { inputs: Record<string, unknown>; outputs: Record<string, unknown> }): Turn {
     checkAddedTurn(turn, this.#options.historyField);
-    const state = this.#activeState();
+    const state = activeStateOf(this);
     const added = makeTurn({
       index: this.#nextIndex(state),
       inputs: turn.inputs,
@@ -332,7 +252,7 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
 
   /** Removes and returns the last turn, or undefined when there is none. */
   popTurn(): Turn | undefined {
-    return this.#activeState().turns.pop();
+    return activeStateOf(this).turns.pop();
   }
 
   /** Pops up to `steps` turns and returns them last first; `steps <= 0` removes nothing. */
@@ -340,7 +260,7 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
     if (typeof steps !== 'number' || !Number.isInteger(steps)) {
       throw new InputError(`undo(steps) expects an integer; got ${describeValue(steps)}.`);
     }
-    const turns = this.#activeState().turns;
+    const turns = activeStateOf(this).turns;
     const count = Math.min(Math.max(0, steps), turns.length);
     return turns.splice(turns.length - count, count).reverse();
   }
@@ -348,7 +268,7 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
   /** An independent session: same options, a copy of the module, copied turns, a fresh lock. */
   fork(): Session<M> {
     const copy = new Session<M>(this.module, toSessionOptions(this.#options));
-    copy.#defaultState = this.#activeState().fork();
+    setDefaultState(copy, activeStateOf(this).fork());
     copyTreeRole(this, copy, copy.module);
     return copy;
   }
@@ -367,9 +287,9 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
       throw new ConfigurationError(`updateModule expects a Module; got ${describeValue(module)}.`);
     }
     const copy = copyModule(module, this.#options.copyMode);
-    const prepared = prepareModule(copy, this.#options);
+    this.#options = alignOptions(this.#options, prepareModule(copy, this.#options));
+    this.#filter = this.#options;
     (this as { module: M }).module = copy;
-    this.#align(prepared.historyField, prepared.extraExcludes);
   }
 
   /**
@@ -377,14 +297,14 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
    * Without `gold` the example is the turn itself (inputs + snapshot -> outputs).
    */
   score(metric: Metric, gold?: Example | readonly Example[]): Promise<number[]> {
-    const turns = [...this.#activeState().turns];
+    const turns = [...activeStateOf(this).turns];
     return scoreTurns(turns, metric, gold, this.#options.historyField, this.#options.onMetricError);
   }
 
   /** One supervised Example per kept turn: `(inputs + historySnapshot) -> outputs`. */
   async toExamples(options?: ToExamplesOptions): Promise<Example[]> {
     const checked = checkToExamplesOptions(options);
-    const turns = [...this.#activeState().turns];
+    const turns = [...activeStateOf(this).turns];
     const field = this.#options.historyField;
     if (checked.metric)
       await scoreTurns(turns, checked.metric, undefined, field, this.#options.onMetricError);
@@ -406,9 +326,9 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
     return all;
   }
 
-  /** The session as plain JSON, format version 2 (SESSION.md 9.1). */
+  /** The session as plain JSON, format version 2 (the file dspy-session writes). */
   saveState(): SavedSessionState {
-    const state = this.#activeState();
+    const state = activeStateOf(this);
     return buildSavedState(this.#options, state, state.initialHistory ?? this.#options.initialHistory);
   }
 
@@ -434,12 +354,7 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
   static fromState<M extends AnyModule>(state: unknown, module: M, options: SessionOptions = {}): Session<M> {
     const parsed = parseSavedState<Session>(state);
     const session = new Session<M>(module, mergeLoadOptions(parsed.options, options));
-    const target = session.#defaultState;
-    target.l2Memory = parsed.l2Memory;
-    target.nodeStates = parsed.nodeStates;
-    for (const turn of parsed.turns) {
-      target.turns.push(makeTurn({ ...turn, historySnapshot: session.#historyOf(target) }));
-    }
+    restoreSaved(defaultStateOf(session), parsed, () => session.sessionHistory);
     return session;
   }
 
@@ -448,7 +363,7 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
     init: { initialHistory?: History | null | undefined; l2Memory?: string | undefined } = {},
   ): SessionState {
     return new SessionState({
-      initialHistory: init.initialHistory ?? this.#defaultState.initialHistory,
+      initialHistory: init.initialHistory ?? defaultStateOf(this).initialHistory,
       l2Memory: init.l2Memory ?? '',
     });
   }
@@ -461,9 +376,7 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
     if (!(state instanceof SessionState)) {
       throw new InputError(`Expected SessionState, got ${typeName(state)}.`);
     }
-    const next = new Map(bindings.get() ?? []);
-    next.set(this, state);
-    return bindings.run(next, fn);
+    return withBoundState(this, state, fn);
   }
 
   /** Streams a call: field deltas as the LM writes, then the prediction; the turn is recorded at the end. */

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { atomicWriteFile, History, InputError, PyFloat, SessionStateError } from '@dspy-ts/core';
-import { assertNoPollution, type JsonValue, joinPath, pythonJsonDumps, toJsonSafe } from './json.js';
+import { type JsonValue, pythonJsonDumps, toJsonSafe } from './json.js';
+import { formatPath, readStateJson, type StateJson } from './state-schema.js';
 import { frozenRecord, isPlainRecord, type Turn } from './turn.js';
 
 /** `SessionState.toDict()` (SESSION.md 12.3): unlike `saveState`, snapshots are stored. */
@@ -159,13 +160,13 @@ export class SessionState {
   }
 
   /**
-   * Reads `toDict()` output (also Python's). Lenient like Python where it can be (a missing
-   * snapshot is an empty History, `index` defaults to the position); forbidden keys, a wrong
-   * version or a wrong shape throw SessionStateError naming the path.
+   * Reads `toDict()` output (also Python's) with the one SessionState schema (`state-schema.ts`).
+   * Lenient like Python where it can be (a missing snapshot is an empty History, `index` defaults
+   * to the position); forbidden keys, a wrong version, a wrong shape, a negative or duplicate
+   * index, or nesting beyond any sane depth throw SessionStateError naming the JSON path.
    */
   static fromDict(data: unknown): SessionState {
-    assertNoPollution(data);
-    return readState(data, '$');
+    return stateFromJson(data);
   }
 
   /** Writes `toDict()` as JSON (atomic: a failed save leaves the old file intact). */
@@ -202,59 +203,36 @@ export async function readJsonFile(path: string): Promise<unknown> {
   }
 }
 
-const bad = (path: string, expected: string, got: unknown): never => {
-  throw new SessionStateError(
-    `Invalid session state at ${path}: expected ${expected}, got ${got === null ? 'null' : Array.isArray(got) ? 'an array' : typeof got}.`,
-  );
-};
-
-const readHistory = (value: unknown): History =>
-  isPlainRecord(value) && Array.isArray(value.messages) && value.messages.every(isPlainRecord)
-    ? new History(value.messages as Record<string, unknown>[])
-    : new History();
-
-function readState(data: unknown, path: string): SessionState {
-  if (!isPlainRecord(data)) bad(path, 'an object', data);
-  const record = data as Record<string, unknown>;
-  const version = record.version ?? 1;
-  if (version !== 1) throw new SessionStateError(`Unsupported SessionState version: ${String(version)}`);
-  const turns = record.turns ?? [];
-  if (!Array.isArray(turns)) bad(joinPath(path, 'turns'), 'an array', turns);
-  const state = new SessionState({
-    initialHistory:
-      record.initial_history === null || record.initial_history === undefined
-        ? null
-        : readHistory(record.initial_history),
-    l2Memory: record.l2_memory === undefined || record.l2_memory === null ? '' : String(record.l2_memory),
-  });
-  state.turns = (turns as unknown[]).map((turn, i) => {
-    const at = joinPath(joinPath(path, 'turns'), i);
-    if (!isPlainRecord(turn)) return bad(at, 'an object', turn);
-    const index = turn.index ?? i;
-    if (typeof index !== 'number' || !Number.isInteger(index))
-      bad(joinPath(at, 'index'), 'an integer', index);
-    for (const key of ['inputs', 'outputs'] as const) {
-      if (turn[key] !== undefined && !isPlainRecord(turn[key]))
-        bad(joinPath(at, key), 'an object', turn[key]);
-    }
-    const score = turn.score ?? null;
-    if (score !== null && (typeof score !== 'number' || !Number.isFinite(score))) {
-      bad(joinPath(at, 'score'), 'a number or null', score);
-    }
-    return makeTurn({
-      index: index as number,
-      inputs: (turn.inputs as Record<string, unknown> | undefined) ?? {},
-      outputs: (turn.outputs as Record<string, unknown> | undefined) ?? {},
-      historySnapshot: readHistory(turn.history_snapshot),
-      score: score as number | null,
-    });
-  });
-  const nodes = record.node_states;
-  if (isPlainRecord(nodes)) {
-    for (const [name, node] of Object.entries(nodes)) {
-      if (isPlainRecord(node))
-        state.nodeStates[name] = readState(node, joinPath(joinPath(path, 'node_states'), name));
-    }
+/** Builds a state from JSON the schema accepted; `path` names it in error messages. */
+export function stateFromJson(data: unknown, path: readonly PropertyKey[] = []): SessionState {
+  const read = readStateJson(data, { path });
+  if (read.problem) {
+    throw new SessionStateError(
+      `Invalid session state at ${formatPath(read.problem.path)}: ${read.problem.message}.`,
+    );
   }
+  return buildState(read.state);
+}
+
+const historyOf = (value: { messages: Record<string, unknown>[] } | null | undefined): History =>
+  new History(value?.messages ?? []);
+
+// Node states nest at most MAX_NESTING / 2 levels (the schema's limit), so this recursion is bounded.
+function buildState(json: StateJson): SessionState {
+  const state = new SessionState({
+    initialHistory: json.initial_history ? historyOf(json.initial_history) : null,
+    l2Memory: json.l2_memory === undefined || json.l2_memory === null ? '' : String(json.l2_memory),
+  });
+  state.turns = (json.turns ?? []).map((turn, i) =>
+    makeTurn({
+      index: turn.index ?? i,
+      inputs: turn.inputs ?? {},
+      outputs: turn.outputs ?? {},
+      historySnapshot: historyOf(turn.history_snapshot),
+      score: turn.score ?? null,
+    }),
+  );
+  for (const [name, node] of Object.entries(json.node_states ?? {}))
+    state.nodeStates[name] = buildState(node);
   return state;
 }

@@ -240,15 +240,18 @@ describe('per-user state (SESSION.md 12.3)', () => {
 
   it('fromDict is lenient where Python is, strict where it must be', () => {
     const state = SessionState.fromDict({
-      turns: [{ inputs: { q: 1 } }, { index: 7, outputs: { a: 2 }, history_snapshot: 'bad' }],
+      turns: [{ inputs: { q: 1 } }, { index: 7, outputs: { a: 2 } }],
       l2_memory: 42,
-      node_states: { a: 'skip', b: { turns: [] } },
+      node_states: { b: { turns: [] } },
     });
     expect(state.turns.map((t) => t.index)).toEqual([0, 7]);
     expect(state.turns[0]!.outputs).toEqual({});
     expect(state.turns[1]!.historySnapshot.length).toBe(0);
     expect(state.l2Memory).toBe('42');
     expect(Object.keys(state.nodeStates)).toEqual(['b']);
+    // Malformed parts are errors, not silently dropped or coerced (issue 18.4).
+    expect(() => SessionState.fromDict({ turns: [{ history_snapshot: 'bad' }] })).toThrow(SessionStateError);
+    expect(() => SessionState.fromDict({ node_states: { a: 'skip' } })).toThrow(SessionStateError);
     expect(() => SessionState.fromDict({ version: 2 })).toThrow('Unsupported SessionState version: 2');
     expect(() => SessionState.fromDict({ turns: 'x' })).toThrow(SessionStateError);
     expect(() => SessionState.fromDict(JSON.parse('{"turns": [{"inputs": {"__proto__": {}}}]}'))).toThrow(

@@ -7,7 +7,8 @@ const pythonRepr = (value: unknown): string =>
   typeof value === 'string' ? `'${value}'` : JSON.stringify(value);
 
 /**
- * TS rule (API.md): missing required inputs and unknown keys are InputErrors (Python only warns).
+ * Missing required inputs and unknown keys are InputErrors carrying their names (Python only
+ * warns: a typo there silently drops an input).
  * A value of the wrong type still only warns, with Python's text.
  */
 export function checkInputs(
@@ -22,6 +23,7 @@ export function checkInputs(
       `Input contains fields not in signature: [${extra.map(pythonRepr).join(', ')}]. ` +
         `Expected fields: [${expected.map(pythonRepr).join(', ')}]. ` +
         'Remove them, or add them to the signature.',
+      { extra },
     );
   }
   const missing = Object.values(signature.inputFields)
@@ -32,6 +34,7 @@ export function checkInputs(
     throw new InputError(
       'Not all input fields were provided to module. ' +
         `Present: [${present.map(pythonRepr).join(', ')}]. Missing: [${missing.map(pythonRepr).join(', ')}].`,
+      { missing },
     );
   }
   if (!logger) return;

@@ -1,100 +1,21 @@
 import { InputError, SessionStateError } from '@dspy-ts/core';
-import { z } from 'zod';
 import type { SessionStateDict } from '../state.js';
+import { formatPath, readStateJson } from '../state-schema.js';
 
 /** `SessionState.toDict()` (SESSION.md 12.3): what every SessionStore holds per id. */
 export type SessionStateJSON = SessionStateDict;
 /** One turn of a SessionStateJSON: unlike `saveState`, its history snapshot is stored. */
 export type SessionTurnJSON = SessionStateDict['turns'][number];
 
-const POLLUTING_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-const SUPPORTED_STATE_VERSION = 1;
-
-// Values come from JSON.parse (also on put, which parses its own JSON.stringify output), so they
-// are JSON already: only the structure is checked, which keeps validation cheap for long sessions.
-const jsonRecord = z.custom<Record<string, unknown>>(
-  (value) => value !== null && typeof value === 'object' && !Array.isArray(value),
-  { message: 'Invalid input: expected object' },
-);
-const historySchema = z.looseObject({ messages: z.array(jsonRecord) });
-const turnSchema = z.looseObject({
-  index: z.number().int().min(0),
-  inputs: jsonRecord,
-  outputs: jsonRecord,
-  history_snapshot: historySchema,
-  score: z.number().nullable(),
-});
-// Unknown keys are allowed (a newer writer may add some); known keys must have the toDict shape.
-const stateSchema = z.looseObject({
-  version: z.literal(SUPPORTED_STATE_VERSION).optional(),
-  turns: z.array(turnSchema),
-  initial_history: historySchema.nullable(),
-  l2_memory: z.string(),
-  get node_states() {
-    return z.record(z.string(), stateSchema);
-  },
-});
-
-/** `turns[3].outputs`-style path for messages. */
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else if (typeof part === 'string' && /^[A-Za-z_$][\w$]*$/.test(part)) out += out ? `.${part}` : part;
-    else out += `[${JSON.stringify(String(part))}]`;
-  }
-  return out || '(root)';
-}
-
 /** Shows an id in a message: quoted, escaped and cut when very long. */
 export function showId(id: string): string {
   return JSON.stringify(id.length > 120 ? `${id.slice(0, 120)}…` : id);
 }
 
-function hasPollutingKey(value: unknown): boolean {
-  const stack: unknown[] = [value];
-  while (stack.length > 0) {
-    const current = stack.pop();
-    if (current === null || typeof current !== 'object') continue;
-    if (Array.isArray(current)) {
-      for (const item of current) stack.push(item);
-      continue;
-    }
-    for (const key of Object.keys(current)) {
-      if (POLLUTING_KEYS.has(key)) return true;
-      stack.push((current as Record<string, unknown>)[key]);
-    }
-  }
-  return false;
-}
-
-/** Where the first polluting key is (only called once one is known to exist). */
-function pollutingKeyPath(value: unknown, path: PropertyKey[] = []): string | undefined {
-  if (value === null || typeof value !== 'object') return undefined;
-  const entries: Array<[PropertyKey, unknown]> = Array.isArray(value)
-    ? value.map((item, i) => [i, item])
-    : Object.entries(value);
-  for (const [key, item] of entries) {
-    if (typeof key === 'string' && POLLUTING_KEYS.has(key)) return formatPath([...path, key]);
-    const found = pollutingKeyPath(item, [...path, key]);
-    if (found !== undefined) return found;
-  }
-  return undefined;
-}
-
-/** Why `value` is not a valid stored state, or undefined when it is. */
+/** Why `value` is not a complete stored state (the one SessionState schema), or undefined. */
 function stateProblem(value: unknown): string | undefined {
-  if (hasPollutingKey(value)) return `forbidden key at ${pollutingKeyPath(value)}`;
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    const version = (value as Record<string, unknown>).version;
-    if (version !== undefined && version !== SUPPORTED_STATE_VERSION) {
-      return `Unsupported SessionState version: ${JSON.stringify(version)} (supported: ${SUPPORTED_STATE_VERSION})`;
-    }
-  }
-  const result = stateSchema.safeParse(value);
-  if (result.success) return undefined;
-  const issue = result.error.issues[0]!;
-  return `${issue.message} at ${formatPath(issue.path)}`;
+  const { problem } = readStateJson(value, { complete: true });
+  return problem && `${problem.message} at ${formatPath(problem.path)}`;
 }
 
 /**
