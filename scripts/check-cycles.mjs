@@ -44,6 +44,24 @@ const findCycle = (graph) => {
 
 const problems = [];
 const packageGraph = new Map();
+
+// The shape rules the code follows: one concept per file (under 400
+// lines), one call context (at most two AsyncLocalStorage instances: Node propagates each one on
+// every promise), and comments that state their rule instead of citing design notes a reader of
+// the repository cannot open.
+const MAX_LINES = 400;
+const MAX_ASYNC_LOCAL_STORAGES = 2;
+const SPEC_CITATION = /(SESSION|FORMATS|CORE|OPTIMIZERS|API)(\.md| section| §| [0-9])/;
+let asyncLocalStorages = 0;
+const checkShape = (file, text) => {
+  const lines = text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+  if (lines >= MAX_LINES)
+    problems.push(`${relative(root, file)} has ${lines} lines (keep src files under ${MAX_LINES})`);
+  asyncLocalStorages += (text.match(/new AsyncLocalStorage\b/g) ?? []).length;
+  const citation = text.split('\n').findIndex((line) => SPEC_CITATION.test(line));
+  if (citation >= 0)
+    problems.push(`${relative(root, file)}:${citation + 1} cites a design note; state the rule instead`);
+};
 for (const name of readdirSync(packagesDir)) {
   const manifest = JSON.parse(readFileSync(join(packagesDir, name, 'package.json'), 'utf8'));
   const declared = new Set(Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies }));
@@ -55,7 +73,9 @@ for (const name of readdirSync(packagesDir)) {
   const fileGraph = new Map();
   for (const file of files) {
     const edges = [];
-    for (const match of readFileSync(file, 'utf8').matchAll(importRe)) {
+    const text = readFileSync(file, 'utf8');
+    checkShape(file, text);
+    for (const match of text.matchAll(importRe)) {
       const spec = match[1] ?? match[2];
       if (spec.startsWith('.')) {
         edges.push(resolve(dirname(file), spec).replace(/\.js$/, '.ts'));
@@ -72,6 +92,11 @@ for (const name of readdirSync(packagesDir)) {
   const cycle = findCycle(fileGraph);
   if (cycle)
     problems.push(`import cycle in ${manifest.name}: ${cycle.map((f) => relative(root, f)).join(' -> ')}`);
+}
+if (asyncLocalStorages > MAX_ASYNC_LOCAL_STORAGES) {
+  problems.push(
+    `${asyncLocalStorages} AsyncLocalStorage instances in packages/*/src (at most ${MAX_ASYNC_LOCAL_STORAGES}: use core's call frame)`,
+  );
 }
 const packageCycle = findCycle(packageGraph);
 if (packageCycle) problems.push(`package cycle: ${packageCycle.join(' -> ')}`);

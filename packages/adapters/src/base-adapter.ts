@@ -84,7 +84,7 @@ export function buildRequest(
 }
 
 /**
- * The call path every adapter shares (FORMATS §5.5 steps 1-4): format, one LM request with this
+ * The call path every adapter shares (DSPy's Adapter.__call__): format, one LM request with this
  * adapter marked active (so DummyLM answers in its format), parse every choice, apply the output
  * defaults and report missing outputs as null. Fallbacks are added by subclasses.
  */

@@ -25,7 +25,7 @@ import { fieldType, placeholder, requirementTypeInfo } from './type-note.js';
 type Values = Readonly<Record<string, unknown>>;
 
 export interface ChatAdapterOptions {
-  /** Retry a failed call once with a JSONAdapter, as DSPy does (FORMATS §5.5). Default true. */
+  /** Retry a failed call once with a JSONAdapter, as DSPy does. Default true. */
   useJsonAdapterFallback?: boolean | undefined;
   /** Keep `tools` / `tool_choice` in the LM request. Default false. */
   useNativeFunctionCalling?: boolean | undefined;
@@ -34,14 +34,14 @@ export interface ChatAdapterOptions {
 // `\w` as Python's Unicode word class.
 const HEADER = /^\[\[ ## ([\p{L}\p{N}\p{Mn}\p{Pc}]+) ## \]\]/u;
 
-/** Splits a completion into `[[ ## name ## ]]` sections (FORMATS §5.4); the preamble is named ''. */
+/** Splits a completion into `[[ ## name ## ]]` sections; the preamble is named ''. */
 export function chatSections(completion: string): [string, string][] {
   const sections: [string, string[]][] = [['', []]];
   for (const line of splitlines(completion)) {
     const trimmed = pyStrip(line);
     const match = HEADER.exec(trimmed);
     if (match) {
-      // Deviation from DSPy 3.3.1 (FORMATS §5.4 quirk): DSPy slices the unstripped line at the
+      // Deviation from DSPy 3.3.1: DSPy slices the unstripped line at the
       // match end, so an indented header leaks marker characters into the value. We slice the
       // stripped line, so `  [[ ## answer ## ]]\n42` parses as 42.
       const rest = pyStrip(trimmed.slice(match[0].length));

@@ -72,7 +72,7 @@ export function joinUserContent(parts: {
 }
 
 /**
- * The message layout of DSPy's built-in adapters (FORMATS §4): system message, demos (incomplete
+ * The message layout of DSPy's built-in adapters: system message, demos (incomplete
  * first), history turns, final user message. Subclasses supply the per-format pieces.
  */
 export abstract class DspyAdapter extends BaseAdapter {

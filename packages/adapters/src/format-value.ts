@@ -2,7 +2,7 @@ import { History, Tool, ToolCalls } from '@dspy-ts/core';
 import type { TypeInfo } from './type-info.js';
 
 /**
- * Python-compatible value rendering (FORMATS §2 and §13): Python text (`True`, `None`, `1.0`,
+ * Python-compatible value rendering: Python text (`True`, `None`, `1.0`,
  * `1e+20`), Python JSON (`", "` and `": "` separators, non-ASCII kept), and DSPy's field
  * rendering. `JSON.stringify` is not used for containers because its output differs.
  */
@@ -177,7 +177,7 @@ const blob = (item: unknown): string => {
 };
 
 /**
- * DSPy's `format_field_value` (FORMATS §2): a list given to a `str` field becomes numbered blobs,
+ * DSPy's `format_field_value`: a list given to a `str` field becomes numbered blobs,
  * containers become Python JSON, everything else Python text.
  */
 export function formatValue(type: TypeInfo | undefined, value: unknown): string {

@@ -72,7 +72,7 @@ export class JSONAdapter extends DspyAdapter {
   }
 
   /**
-   * FORMATS §7.2. An LM that does not declare `capabilities.responseFormat` is treated as
+   * An LM that does not declare `capabilities.responseFormat` is treated as
    * 'json_schema': the `LM` client declares it for OpenAI-compatible servers, and a custom
    * LanguageModel receives `responseFormat` as plain data it may ignore; a local parse failure in
    * structured mode still retries in json_object mode. A provider rejection (LMError) is final.

@@ -6,7 +6,7 @@ import { fieldTitle } from './python-text.js';
 import { isZod3, typeInfoOf, unwrapOptional } from './type-info.js';
 import { fieldType } from './type-note.js';
 
-/** The name DSPy gives the structured-output model (FORMATS §7.3). */
+/** The name DSPy gives the structured-output model. */
 export const STRUCTURED_OUTPUT_NAME = 'DSPyProgramOutputs';
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 

@@ -4,7 +4,7 @@ import { admitsNone } from './type-info.js';
 import { fieldType, visibleDesc } from './type-note.js';
 
 /**
- * The pieces of DSPy's message layout shared by the Chat, JSON and XML adapters (FORMATS §4-§5):
+ * The pieces of DSPy's message layout shared by the Chat, JSON and XML adapters:
  * field descriptions, the objective, demo classification, history extraction, output defaults.
  */
 type FieldMap = Readonly<Record<string, Field>>;
@@ -39,7 +39,7 @@ export function taskDescription(sig: Signature): string {
   return `In adhering to this structure, your objective is: ${lines.map((line) => `\n        ${line}`).join('')}`;
 }
 
-/** The first input typed exactly History (FORMATS §4.3). */
+/** The first input typed exactly History. */
 export const historyFieldName = (sig: Signature): string | undefined =>
   Object.values(sig.inputFields).find((field) => field.isHistory)?.name;
 
@@ -48,7 +48,7 @@ export function historyOf(inputs: Values, name: string): History | undefined {
   return Object.hasOwn(inputs, name) && inputs[name] !== undefined ? History.from(inputs[name]) : undefined;
 }
 
-/** Splits demos into incomplete and complete ones (FORMATS §4.2); the rest are dropped silently. */
+/** Splits demos into incomplete and complete ones; the rest are dropped silently. */
 export function classifyDemos(
   sig: Signature,
   demos: readonly Demo[],
@@ -75,7 +75,7 @@ export const NOT_SUPPLIED = 'Not supplied for this particular example. ';
 export const NOT_SUPPLIED_HISTORY = 'Not supplied for this conversation history message. ';
 
 /**
- * Output defaults (FORMATS §6.1), in signature order: a parsed value, else the declared default,
+ * Output defaults, in signature order: a parsed value, else the declared default,
  * else null when the type admits None; otherwise the field stays missing.
  */
 export function applyOutputDefaults(sig: Signature, parsed: Values): Record<string, unknown> {

@@ -4,7 +4,7 @@ import { pyStrip } from './python-text.js';
 /** json_repair's "found nothing" answer (Python returns `""`). */
 export const NOTHING: unique symbol = Symbol('nothing');
 
-/** Drops a Markdown code fence: the first line, and the last line when it starts with ``` (FORMATS §11.4). */
+/** Drops a Markdown code fence: the first line, and the last line when it starts with ```. */
 export function stripFences(text: string): string {
   const stripped = pyStrip(text);
   if (!stripped.startsWith('```')) return stripped;

@@ -49,7 +49,7 @@ function exactMatch(value: unknown, type: TypeInfo): boolean {
   }
 }
 
-/** pydantic's lax-mode validation (FORMATS §6 table), returning the coerced value. */
+/** pydantic's lax-mode validation, returning the coerced value. */
 export function laxValidate(value: unknown, type: TypeInfo): unknown {
   switch (type.kind) {
     case 'str':
@@ -185,7 +185,7 @@ const at = <T>(key: string | number, fn: () => T): T => {
 const pyTuple = (values: readonly unknown[]): string =>
   values.length === 1 ? `(${pyRepr(values[0])},)` : `(${values.map((v) => pyRepr(v)).join(', ')})`;
 
-/** DSPy's Literal matching (FORMATS §6 step 3): exact, then stripped of padding, `Literal[...]` and quotes. */
+/** DSPy's Literal matching: exact, then stripped of padding, `Literal[...]` and quotes. */
 function parseLiteral(value: unknown, allowed: readonly unknown[]): unknown {
   if (allowed.includes(value)) return value;
   if (typeof value === 'string') {
@@ -194,7 +194,7 @@ function parseLiteral(value: unknown, allowed: readonly unknown[]): unknown {
       v = v.slice(v.indexOf('[') + 1, -1);
     if (v.length > 1 && v[0] === v[v.length - 1] && (v[0] === '"' || v[0] === "'")) v = v.slice(1, -1);
     if (allowed.includes(v)) return v;
-    // Deviation (FORMATS §13.16): DSPy cannot read numeric or boolean Literals from text ('1' is
+    // Deviation from DSPy: DSPy cannot read numeric or boolean Literals from text ('1' is
     // not 1); we accept the JSON reading of the text when it is one of the allowed values.
     const decoded = lenientJsonLoads(v);
     if (decoded !== NOTHING && typeof decoded !== 'string' && allowed.includes(decoded)) return decoded;
@@ -203,13 +203,13 @@ function parseLiteral(value: unknown, allowed: readonly unknown[]): unknown {
 }
 
 /**
- * Coerces one output value to its field type as DSPy's `parse_value` does (FORMATS §6). Strings
+ * Coerces one output value to its field type as DSPy's `parse_value` does. Strings
  * from the LM go through lenient JSON and Python-literal reading first.
  */
 export function coerceValue(value: unknown, type: TypeInfo): unknown {
   if (type.kind === 'str') return typeof value === 'string' ? value : pyText(value);
   if (type.kind === 'enum') {
-    // Deviation (FORMATS §13.16): DSPy matches int-valued members only by name; we also read the text as JSON.
+    // Deviation from DSPy: DSPy matches int-valued members only by name; we also read the text as JSON.
     const decoded = typeof value === 'string' ? lenientJsonLoads(value) : NOTHING;
     const member =
       type.members.find(([, v]) => v === value) ??

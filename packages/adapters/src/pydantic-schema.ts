@@ -165,7 +165,7 @@ function sortKeys(value: unknown, order: Order, keepPropertyOrder: boolean, pare
 export const rawSchemaOrder = (schema: JsonSchema): JsonSchema =>
   sortKeys(schema, (keys) => [...keys].sort(byCodePoint), true) as JsonSchema;
 
-/** DSPy's note order (FORMATS §3): every mapping, property maps included, `type` first, then code-point order. */
+/** DSPy's note order: every mapping, property maps included, `type` first, then code-point order. */
 export const noteSchemaOrder = (schema: JsonSchema): JsonSchema =>
   sortKeys(
     schema,

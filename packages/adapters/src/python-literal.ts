@@ -1,5 +1,5 @@
 /**
- * A small `ast.literal_eval` for the literals LMs write in Python style (FORMATS §6 step 6):
+ * A small `ast.literal_eval` for the literals LMs write in Python style:
  * `True`/`False`/`None`, quoted strings, numbers with `_`, lists, tuples (`1, 2` included),
  * sets and dicts. Tuples and sets become arrays. Anything else throws.
  */

@@ -52,7 +52,7 @@ export type TemplateHelper = (
 
 export interface TemplateAdapterOptions {
   messages: readonly TemplateMessage[];
-  /** How completions are parsed (FORMATS §11.4). Default 'json'. */
+  /** How completions are parsed. Default 'json'. */
   parseMode?: TemplateParseMode | undefined;
   useNativeFunctionCalling?: boolean | undefined;
 }

@@ -5,7 +5,7 @@ import { pydanticSchema, rawSchemaOrder } from './pydantic-schema.js';
 import { fieldType } from './type-note.js';
 
 /**
- * The TemplateAdapter's built-in template functions (FORMATS §11.2) and its demo / history pairs
+ * The TemplateAdapter's built-in template functions and its demo / history pairs
  * (§11.3). Values are Python text, except `{inputs()}`, which uses the rendered context.
  */
 type Values = Readonly<Record<string, unknown>>;

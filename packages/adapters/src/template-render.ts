@@ -2,7 +2,7 @@ import { ConfigurationError } from '@dspy-ts/core';
 import { pyText } from './format-value.js';
 
 /**
- * The TemplateAdapter's string rendering (FORMATS §11.1): `{{`/`}}` are literal braces,
+ * The TemplateAdapter's string rendering: `{{`/`}}` are literal braces,
  * `{fn(key='v')}` calls a template function, `{name}` substitutes a context value, and an unknown
  * `{name}` or function is left as written. Substituted text is never rescanned.
  */

@@ -7,7 +7,7 @@ import { type TypeInfo, typeInfoOf } from './type-info.js';
 export const fieldType = (field: Field): TypeInfo =>
   field.isHistory ? { kind: 'history' } : typeInfoOf(field.schema);
 
-/** The note schema of FORMATS §3: pydantic's schema, keys reordered, as Python JSON. */
+/** The type note's schema: pydantic's schema, keys reordered, as Python JSON. */
 export const noteSchema = (type: TypeInfo): string => pyJson(noteSchemaOrder(pydanticSchema(type)));
 
 /** What DSPy tells the model about an output's type (`translate_field_type`), or '' for none. */

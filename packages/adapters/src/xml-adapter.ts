@@ -16,7 +16,7 @@ type Values = Readonly<Record<string, unknown>>;
 
 const tagged = (name: string, text: string) => `<${name}>\n${text}\n</${name}>`;
 
-/** DSPy escapes only `str` outputs, `&` then `<` (FORMATS §8.1). */
+/** DSPy escapes only `str` outputs, `&` then `<`. */
 const escapeOutput = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;');
 
 /**
@@ -26,7 +26,7 @@ const escapeOutput = (text: string) => text.replaceAll('&', '&amp;').replaceAll(
 export class XMLAdapter extends ChatAdapter {
   override readonly name: string = 'XMLAdapter';
 
-  /** One field with its value (FORMATS §8.1). */
+  /** One field with its value. */
   protected fieldWithValue(field: Field, value: unknown): string {
     const type = fieldType(field);
     if (field.io === 'output' && usesNestedXml(type)) {

@@ -3,7 +3,7 @@ import { type JsonSchema, pydanticSchema } from './pydantic-schema.js';
 import { type TypeInfo, unwrapOptional } from './type-info.js';
 
 /**
- * XMLAdapter's nested XML (FORMATS §8.2): which types use it, the skeleton shown to the model,
+ * XMLAdapter's nested XML: which types use it, the skeleton shown to the model,
  * and how values are written as elements.
  */
 

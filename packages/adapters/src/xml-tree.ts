@@ -87,7 +87,7 @@ export function groupChildren(element: XmlElement): Map<string, XmlElement[]> {
 
 const isNullSchema = (schema: JsonSchema) => schema.type === 'null';
 
-/** `elementsToValue` (FORMATS §8.3): XML elements to JSON-like data guided by the field's schema. */
+/** `elementsToValue`: XML elements to JSON-like data guided by the field's schema. */
 export function elementsToValue(elements: XmlElement[], schema: JsonSchema, root: JsonSchema): unknown {
   const { schema: resolved } = resolveRef(schema, root);
   const first = elements[0]!;

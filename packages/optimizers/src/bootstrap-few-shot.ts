@@ -70,7 +70,7 @@ const count = (name: string, value: number | undefined, fallback: number, min = 
 
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-/** Checks that teacher and student line up predictor by predictor (OPTIMIZERS.md 2.4). */
+/** Checks that teacher and student line up predictor by predictor. */
 function pairPredictors(student: Program, teacher: Program): Map<object, string> {
   const studentPredictors = demoHolders(student);
   const teacherPredictors = demoHolders(teacher);
@@ -310,7 +310,7 @@ export class BootstrapFewShot extends Optimizer {
     }
   }
 
-  /** Bootstrapped demos first, then labeled ones up to `maxLabeledDemos` (OPTIMIZERS.md 2.7). */
+  /** Bootstrapped demos first, then labeled ones up to `maxLabeledDemos`. */
   #assemble(predictors: [string, DemoPredictor][]): void {
     const rng = new Random(this.seed);
     let raw = this.validation;

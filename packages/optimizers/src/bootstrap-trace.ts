@@ -36,7 +36,7 @@ const outputValues = (prediction: TraceEntry['prediction']): Record<string, unkn
   prediction instanceof Example ? Object.fromEntries(prediction.items()) : prediction.toDict();
 
 /**
- * Turns a successful run's trace into one demo per predictor name (OPTIMIZERS.md 2.6): each entry
+ * Turns a successful run's trace into one demo per predictor name: each entry
  * becomes `Example({ augmented: true, ...inputs, ...outputs })`; entries of predictors not in
  * `names` are skipped; a predictor called more than once keeps one demo, chosen by a generator
  * seeded from the demos' content (so the choice is reproducible).

@@ -62,7 +62,7 @@ function seedWords(seed: number): number[] {
 }
 
 /**
- * A seeded generator with Python's `random.Random` algorithms (OPTIMIZERS.md 7): the same seed
+ * A seeded generator with Python's `random.Random` algorithms: the same seed
  * gives the same shuffles and samples as DSPy, so fixtures made in Python match. MT19937 itself
  * is pure-rand's; only CPython's seeding and its sampling algorithms live here.
  */

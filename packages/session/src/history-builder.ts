@@ -1,7 +1,7 @@
 import { History, type HistoryMessage } from '@dspy-ts/core';
 import { setOwn, type Turn } from './turn.js';
 
-/** Which keys of a turn enter its history message (SESSION.md 5.3). Compared by identity. */
+/** Which keys of a turn enter its history message. Compared by identity. */
 export interface MessageFilter {
   readonly excludeFields: ReadonlySet<string>;
   readonly historyInputFields: ReadonlySet<string> | undefined;
@@ -116,7 +116,7 @@ class MessageLog {
 const logs = new WeakMap<object, MessageLog>();
 
 /**
- * The history the next call of a state will see (SESSION.md 5.3): seed messages verbatim, then one
+ * The history the next call of a state will see: seed messages verbatim, then one
  * message per turn, cut to the last `maxTurns` messages. Cached per state and kept in sync with
  * its turn list, so building it is O(1) amortized per turn.
  */

@@ -45,7 +45,7 @@ function kindOf(schema: z.ZodType, depth = 0): HistoryKind {
 }
 
 /**
- * Whether a field's declared type is History-like (SESSION.md 3.2): History itself, through
+ * Whether a field's declared type is History-like: History itself, through
  * optional/nullable wrappers, unions and annotations; a History subclass (`z.instanceof(MyHistory)`)
  * counts too unless `strict`. Detection is by type, never by name.
  */

@@ -57,7 +57,7 @@ function coerceScore(value: unknown): number | undefined {
 }
 
 /**
- * Scores turns in order (SESSION.md 7): one metric call per turn with exactly three arguments
+ * Scores turns in order: one metric call per turn with exactly three arguments
  * (no arity probe), against `gold` (one Example for all turns, or one per turn) or the turn's own
  * outputs (self-evaluation). Each turn's score is overwritten as it is processed.
  */
@@ -105,7 +105,7 @@ export async function scoreTurns(
   return scores;
 }
 
-/** Which turns become examples (SESSION.md 8), given scores already in place. */
+/** Which turns become examples, given scores already in place. */
 export function linearize(
   turns: readonly Turn[],
   historyField: string,

@@ -3,7 +3,7 @@ import { FrameSlot } from '@dspy-ts/core/internal';
 import type { SessionState } from './state.js';
 import type { Turn } from './turn.js';
 
-/** How a child session relates to the root's history (SESSION.md 12.4). */
+/** How a child session relates to the root's history. */
 export type Isolation = 'isolated' | 'shared';
 /** What happens to a session's turns at the end of each root call (macro turn). */
 export type Lifespan = 'persistent' | 'episodic' | 'stateless';
@@ -144,7 +144,7 @@ function memoryText(result: unknown): string {
 }
 
 /**
- * Macro-turn finalization (SESSION.md 12.4): episodic sessions consolidate their turns into
+ * Macro-turn finalization: episodic sessions consolidate their turns into
  * `l2Memory` and clear them; stateless sessions clear them; persistent ones are left alone.
  */
 export async function finalizeNodes(nodes: readonly (readonly [object, SessionState])[]): Promise<void> {

@@ -113,7 +113,7 @@ function replaceAt(root: object, path: string, value: unknown): void {
 
 /**
  * Wraps `module` in a root Session (`sessionPath 'root'`) and, unless `recursive` is false, gives
- * every allowed nested predictor its own child Session and adopts nested Sessions (SESSION.md 12.4).
+ * every allowed nested predictor its own child Session and adopts nested Sessions.
  * `copyMode` defaults to `'none'`: the module itself is patched.
  */
 export function withMemory<M extends AnyModule>(module: M, options: WithMemoryOptions = {}): Session<M> {

@@ -10,7 +10,7 @@ export type FieldList = readonly string[] | ReadonlySet<string>;
 /** Called after each recorded turn with the turn and the session (`S` is the Session type). */
 export type OnTurnOf<S> = (turn: Turn, session: S) => void | Promise<void>;
 
-/** Options of `sessionify` / `new Session` (SESSION.md section 2). */
+/** Options of `sessionify` / `new Session`. */
 export interface SessionOptionsOf<S> {
   /** Name of the History input field and of the explicit-history argument. Default `'history'`. */
   historyField?: string | undefined;
@@ -125,7 +125,7 @@ function checkFieldList(option: string, value: unknown): ReadonlySet<string> | u
 }
 
 /**
- * Validates `sessionify` arguments before anything is copied (SESSION.md 2.1, TS rule). Every
+ * Validates `sessionify` arguments before anything is copied (a TS rule). Every
  * failure is a ConfigurationError naming the option, the value received and the accepted values.
  */
 export function resolveOptions<S>(module: unknown, options: unknown): ResolvedSessionOptionsOf<S> {

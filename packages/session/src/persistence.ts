@@ -16,7 +16,7 @@ import {
 } from './state-schema.js';
 import { setOwn, type Turn } from './turn.js';
 
-/** The JSON a session saves (SESSION.md 9.1), key order as in Python; version 2. */
+/** The JSON a session saves, key order as in Python; version 2. */
 export interface SavedSessionState {
   version: 2;
   history_field: string;

@@ -111,7 +111,7 @@ export function alignOptions<O extends { historyField: string; excludeFields: Re
   });
 }
 
-/** The module a session wraps, per `copyMode` (SESSION.md 3.1, 12.2). */
+/** The module a session wraps, per `copyMode`. */
 export function copyModule<M extends Module>(module: M, mode: 'deep' | 'shallow' | 'none'): M {
   if (mode === 'none') return module;
   if (mode === 'deep') return module.deepCopy();

@@ -20,7 +20,7 @@ export const typeName = (value: unknown): string => {
 };
 
 /**
- * SESSION.md 4 and 12.4: which history a call runs with. A shared withMemory child uses the
+ * Which history a call runs with. A shared withMemory child uses the
  * outermost call's history; otherwise the session history, unless one is passed explicitly, which
  * the policy then treats as a replay ('override'), a one-off ('use_if_provided') or a new seed
  * ('replace_session', which persists even if the module throws).

@@ -5,7 +5,7 @@ import { type JsonValue, pythonJsonDumps, toJsonSafe } from './json.js';
 import { formatPath, readStateJson, type StateJson } from './state-schema.js';
 import { frozenRecord, isPlainRecord, type Turn } from './turn.js';
 
-/** `SessionState.toDict()` (SESSION.md 12.3): unlike `saveState`, snapshots are stored. */
+/** `SessionState.toDict()`: unlike `saveState`, snapshots are stored. */
 export interface SessionStateDict {
   version: 1;
   turns: {
@@ -70,7 +70,7 @@ export function makeTurn(init: {
 }
 
 /**
- * One conversation, kept outside the program (SESSION.md 12.3): its turns, its history seed, a
+ * One conversation, kept outside the program: its turns, its history seed, a
  * long-term memory string and the states of child sessions. One shared Session (the program and
  * its weights) can serve many states through `session.useState(state, fn)`.
  */

@@ -29,7 +29,7 @@ export function setOwn(record: Record<string, unknown>, key: string, value: unkn
 }
 
 /**
- * Deep copy for recorded values (SESSION.md 4, TS): arrays, plain objects, Map, Set and Date are
+ * Deep copy for recorded values: arrays, plain objects, Map, Set and Date are
  * copied; History and other class instances are kept by reference since they are treated as
  * immutable. `structuredClone` is not used because it loses prototypes.
  */
@@ -70,7 +70,7 @@ export const frozenRecord = (record: Readonly<Record<string, unknown>>): Readonl
   Object.freeze(deepCopyValue({ ...record }));
 
 /**
- * The input keys a turn records (SESSION.md 5.1): for a Predict root only its signature's input
+ * The input keys a turn records: for a Predict root only its signature's input
  * fields, else every key; never the history field.
  */
 export function recordableInputs(
@@ -88,7 +88,7 @@ export function recordableInputs(
   return kept;
 }
 
-/** How a module's result becomes `turn.outputs` (SESSION.md 5.2), before copying. */
+/** How a module's result becomes `turn.outputs`, before copying. */
 export function extractOutputs(result: unknown, module: unknown): Record<string, unknown> {
   if (result instanceof Example) {
     return Object.fromEntries(result.keys().map((key) => [key, result.get(key)]));

@@ -151,3 +151,10 @@ export class LMCache {
     );
   }
 }
+
+/** The outputs, plus the per-choice tool calls only when some choice made one. */
+export const withToolCalls = (
+  outputs: string[],
+  toolCalls: (LMToolCall[] | undefined)[] | undefined,
+): CachedCompletion =>
+  toolCalls?.some((calls) => calls && calls.length > 0) ? { outputs, toolCalls } : { outputs };

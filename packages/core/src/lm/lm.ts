@@ -3,7 +3,14 @@ import { z } from 'zod';
 import type { Callback } from '../callbacks/types.js';
 import { ConfigurationError, LMAbortError } from '../errors.js';
 import { settings } from '../settings.js';
-import { type CachedCompletion, cacheKey, checkCacheOptions, LMCache, type LMCacheOptions } from './cache.js';
+import {
+  type CachedCompletion,
+  cacheKey,
+  checkCacheOptions,
+  LMCache,
+  type LMCacheOptions,
+  withToolCalls,
+} from './cache.js';
 import { appendHistory } from './history-log.js';
 import { formatHistory } from './inspect-history.js';
 import { checkReasoningModel, isReasoningModel } from './model-name.js';
@@ -18,7 +25,6 @@ import type {
   LMRequest,
   LMResponse,
   LMStreamChunk,
-  LMToolCall,
   Usage,
 } from './types.js';
 import { addUsage } from './usage.js';
@@ -241,7 +247,7 @@ export class LM implements LanguageModel {
     return copy;
   }
 
-  /** DSPy-shaped state (CORE 7.7). Never holds the API key or base URL. */
+  /** DSPy-shaped state. Never holds the API key or base URL. */
   dumpState(): Record<string, unknown> {
     const { max_completion_tokens: reasoningMax, ...kwargs } = this.kwargs;
     return {
@@ -381,21 +387,13 @@ export class LM implements LanguageModel {
   }
 }
 
-/** The outputs, plus the per-choice tool calls only when some choice made one. */
-const withToolCalls = (
-  outputs: string[],
-  toolCalls: (LMToolCall[] | undefined)[] | undefined,
-): CachedCompletion =>
-  toolCalls?.some((calls) => calls && calls.length > 0) ? { outputs, toolCalls } : { outputs };
-
 /**
  * Two minutes per attempt (DSPy waits 600 s): longer than a long non-streamed completion takes,
  * short enough that a hung server frees a web app's request and concurrency slot in minutes.
  */
 export const DEFAULT_TIMEOUT_MS = 120_000;
 
-const numberOrUndefined = (value: unknown): number | undefined =>
-  typeof value === 'number' ? value : undefined;
+const numberOrUndefined = (value: unknown) => (typeof value === 'number' ? value : undefined);
 
 /** Python's rendering of a value in DSPy's messages (`None` for missing). */
 const pyValue = (value: unknown): string => (value === undefined || value === null ? 'None' : String(value));

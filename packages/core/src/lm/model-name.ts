@@ -23,7 +23,7 @@ export const isReasoningModel = (model: string): boolean => {
   return known;
 };
 
-/** DSPy's construction check for reasoning models (CORE 7.1). */
+/** DSPy's construction check for reasoning models. */
 export function checkReasoningModel(
   model: string,
   temperature: number | undefined,

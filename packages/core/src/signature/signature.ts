@@ -1,9 +1,12 @@
 import type { z } from 'zod';
 import { SignatureError } from '../errors.js';
+import { cleandoc } from './cleandoc.js';
 import { type Field, type FieldIO, type FieldSpec, nameField } from './field.js';
 import type { ParseInputs, ParseOutputs } from './infer.js';
 import { type CustomTypes, resolveType } from './python-types.js';
 import { parseTypeExpr } from './type-expr.js';
+
+export { cleandoc } from './cleandoc.js';
 
 export type FieldValues = Record<string, unknown>;
 type FieldMap = Readonly<Record<string, Field>>;
@@ -15,20 +18,6 @@ const PYTHON_KEYWORDS = new Set(
   ).split(' '),
 );
 const IDENTIFIER = /^[\p{L}_][\p{L}\p{N}_]*$/u;
-
-/** Python's `inspect.cleandoc`: drop blank edge lines, dedent all but the first line. */
-export function cleandoc(text: string): string {
-  const lines = text.replaceAll('\t', '        ').split('\n');
-  const indents = lines
-    .slice(1)
-    .filter((line) => line.trim().length > 0)
-    .map((line) => line.length - line.trimStart().length);
-  const margin = indents.length > 0 ? Math.min(...indents) : 0;
-  const cleaned = [lines[0]!.trimStart(), ...lines.slice(1).map((line) => line.slice(margin))];
-  while (cleaned.length > 0 && cleaned[0]!.trim() === '') cleaned.shift();
-  while (cleaned.length > 0 && cleaned[cleaned.length - 1]!.trim() === '') cleaned.pop();
-  return cleaned.join('\n');
-}
 
 const defaultInstructions = (inputs: FieldMap, outputs: FieldMap): string => {
   const names = (fields: FieldMap) =>

@@ -219,7 +219,7 @@ export class SessionManager<M extends AnyModule = Module> {
     try {
       result = await this.session.useState(state, () => this.session.call(inputs));
     } catch (error) {
-      // replace_session changes the state before the module runs, and that persists (SESSION.md 4).
+      // replace_session changes the state before the module runs, and that persists.
       const change = changeSince(before, state);
       if (change !== undefined) {
         await this.#save(userId, state, version, change).catch((saveError: unknown) => {

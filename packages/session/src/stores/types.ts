@@ -25,7 +25,7 @@ export interface ListOptions {
 }
 
 /**
- * Per-user session state shared across processes and machines (API.md "Stores").
+ * Per-user session state shared across processes and machines.
  * Ids are non-empty strings without NUL; expired ids are missing everywhere.
  */
 export interface SessionStore {

@@ -2,7 +2,7 @@ import { InputError, SessionStateError } from '@dspy-ts/core';
 import type { SessionStateDict } from '../state.js';
 import { formatPath, readStateJson } from '../state-schema.js';
 
-/** `SessionState.toDict()` (SESSION.md 12.3): what every SessionStore holds per id. */
+/** `SessionState.toDict()`: what every SessionStore holds per id. */
 export type SessionStateJSON = SessionStateDict;
 /** One turn of a SessionStateJSON: unlike `saveState`, its history snapshot is stored. */
 export type SessionTurnJSON = SessionStateDict['turns'][number];
@@ -76,7 +76,7 @@ export function decodeState(id: string, where: string, stored: unknown): Session
   return value as SessionStateJSON;
 }
 
-/** Ids are non-empty, well-formed strings without NUL (API.md "Stores"). */
+/** Ids are non-empty, well-formed strings without NUL. */
 export function assertId(id: unknown): asserts id is string {
   if (typeof id !== 'string' || id === '') {
     throw new InputError(
