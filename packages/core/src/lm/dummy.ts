@@ -1,5 +1,4 @@
 import { ConfigurationError } from '../errors.js';
-import { settings } from '../settings.js';
 import { ToolCalls } from '../tool/tool-calls.js';
 import { appendHistory } from './history-log.js';
 import type {
