@@ -14,8 +14,9 @@ const isCopyable = (lm: LanguageModel): lm is CopyableLm =>
 
 /**
  * The LM for a retry round (DSPy: `lm.copy(rollout_id=round, temperature=1.0)`): the new rollout id
- * changes the cache key, so a retry is a fresh sample instead of a cache hit. An LM without
- * `copy` (DummyLM, user LMs) is wrapped so its requests carry the same defaults.
+ * changes the cache key, so a retry is a fresh sample instead of a cache hit, and the copy keeps
+ * its own history (LM and DummyLM copies do). A user LM without `copy` is wrapped so its requests
+ * carry the same defaults; its own history then records the retries too.
  */
 export function lmForRound(lm: LanguageModel, round: number): LanguageModel {
   if (isCopyable(lm)) return lm.copy({ rollout_id: round, temperature: 1.0 });

@@ -50,13 +50,14 @@ function splitToolCalls(answer: DummyAnswer, request: LMRequest): [DummyAnswer, 
  */
 export class DummyLM implements LanguageModel {
   readonly model = 'dummy';
-  readonly defaults = { temperature: 0, n: undefined };
   readonly capabilities = { responseFormat: 'json_schema' as const, functionCalling: true };
   history: LMHistoryEntry[] = [];
-  /** Every request received, in order (messages and parameters). */
-  readonly requests: LMRequest[] = [];
+  #requests: LMRequest[] = [];
   #answers: (DummyAnswer | string)[] | Readonly<Record<string, DummyAnswer>> | DummyRule;
-  #next = 0;
+  // Shared with copies, so a copy continues the script where the original stands.
+  #cursor = { next: 0 };
+  /** Request defaults set by `copy()`; call values win. */
+  #overrides: { temperature: number | undefined; extra: Record<string, unknown> } | undefined;
 
   /** Characters per chunk when streaming. */
   readonly chunkSize: number;
@@ -80,8 +81,43 @@ export class DummyLM implements LanguageModel {
     return response;
   }
 
-  async request(request: LMRequest): Promise<LMResponse> {
-    this.requests.push(request);
+  /**
+   * DSPy's `lm.copy(rollout_id=1, temperature=1.0)`: a DummyLM with its own history that continues
+   * the same script and logs to the same `requests`. `temperature` becomes a default of its
+   * requests; any other key an extra request parameter (like `rollout_id`).
+   */
+  copy(overrides: Record<string, unknown> = {}): DummyLM {
+    const copy = new DummyLM([], { chunkSize: this.chunkSize });
+    copy.#answers = this.#answers;
+    copy.#cursor = this.#cursor;
+    copy.#requests = this.#requests;
+    const { temperature, ...extra } = overrides;
+    copy.#overrides = {
+      temperature: typeof temperature === 'number' ? temperature : this.#overrides?.temperature,
+      extra: { ...this.#overrides?.extra, ...extra },
+    };
+    return copy;
+  }
+
+  get defaults(): { temperature: number; n: undefined } {
+    return { temperature: this.#overrides?.temperature ?? 0, n: undefined };
+  }
+
+  /** Every request received by this DummyLM and its copies, in order (messages and parameters). */
+  get requests(): LMRequest[] {
+    return this.#requests;
+  }
+
+  async request(given: LMRequest): Promise<LMResponse> {
+    const overrides = this.#overrides;
+    const request: LMRequest = overrides
+      ? {
+          ...given,
+          temperature: given.temperature ?? overrides.temperature,
+          extra: { ...overrides.extra, ...given.extra },
+        }
+      : given;
+    this.#requests.push(request);
     const n = request.n ?? 1;
     const answers = Array.from({ length: n }, () => this.#answerFor(request));
     const outputs: string[] = [];
@@ -123,7 +159,7 @@ export class DummyLM implements LanguageModel {
       return answer;
     }
     if (Array.isArray(answers)) {
-      const answer = answers[this.#next++];
+      const answer = answers[this.#cursor.next++];
       if (answer === undefined) {
         throw new ConfigurationError(
           `DummyLM ran out of scripted answers after ${answers.length} call(s); add more answers to the DummyLM.`,
