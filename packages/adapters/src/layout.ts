@@ -1,7 +1,7 @@
 import { AdapterParseError, type Demo, type Field, History, type Signature } from '@dspy-ts/core';
 import { dedent, pyStrip, splitlines } from './python-text.js';
 import { admitsNone } from './type-info.js';
-import { fieldType, visibleDesc } from './type-note.js';
+import { fieldType, typeDescription, visibleDesc } from './type-note.js';
 
 /**
  * The pieces of DSPy's message layout shared by the Chat, JSON and XML adapters:
@@ -23,7 +23,7 @@ export const has = (values: Values, key: string): boolean =>
 /** One numbered line per field (`get_field_description_string`), the whole list stripped. */
 export function fieldList(fields: FieldMap): string {
   const lines = Object.values(fields).map((field, i) => {
-    let line = `${i + 1}. \`${field.name}\` (${field.typeName}): ${visibleDesc(field)}`;
+    let line = `${i + 1}. \`${field.name}\` (${field.typeName}): ${visibleDesc(field)}${typeDescription(field)}`;
     if (field.constraints) line += `\nConstraints: ${field.constraints}`;
     return line;
   });

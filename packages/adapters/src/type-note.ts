@@ -1,4 +1,4 @@
-import type { Field } from '@dspy-ts/core';
+import { type Field, ToolCalls } from '@dspy-ts/core';
 import { pyJson, pyText } from './format-value.js';
 import { noteSchemaOrder, pydanticSchema } from './pydantic-schema.js';
 import { type TypeInfo, typeInfoOf } from './type-info.js';
@@ -11,8 +11,17 @@ export const fieldType = (field: Field): TypeInfo =>
 export const noteSchema = (type: TypeInfo): string => pyJson(noteSchemaOrder(pydanticSchema(type)));
 
 /** What DSPy tells the model about an output's type (`translate_field_type`), or '' for none. */
+// pydantic's schema of DSPy's ToolCalls (ids and results hidden from the model), as DSPy prints it.
+const TOOL_CALLS_SCHEMA =
+  '{"type": "object", "$defs": {"ToolCall": {"type": "object", "properties": {"args": {"type": "object", "additionalProperties": true, "title": "Args"}, "name": {"type": "string", "title": "Name"}}, "required": ["name", "args"], "title": "ToolCall"}}, "properties": {"tool_calls": {"type": "array", "items": {"$ref": "#/$defs/ToolCall"}, "title": "Tool Calls"}}, "required": ["tool_calls"], "title": "ToolCalls"}';
+
+/** `\n    Type description of ToolCalls: ...` after a ToolCalls field's description; '' otherwise. */
+export const typeDescription = (field: Field): string =>
+  field.schema === ToolCalls.schema ? `\n    Type description of ToolCalls: ${ToolCalls.description()}` : '';
+
 export function typeNoteText(field: Field): string {
   if (field.io === 'input') return '';
+  if (field.schema === ToolCalls.schema) return `must adhere to the JSON schema: ${TOOL_CALLS_SCHEMA}`;
   const type = fieldType(field);
   switch (type.kind) {
     case 'str':
@@ -39,6 +48,9 @@ export function placeholder(field: Field): string {
 
 /** The ` (must be formatted as a valid Python int)` part of the requirements sentences; '' for str. */
 export function requirementTypeInfo(field: Field): string {
+  if (field.schema === ToolCalls.schema) {
+    return ' (must be a JSON object like {"tool_calls": [{"name": "...", "args": {...}}]})';
+  }
   return fieldType(field).kind === 'str' ? '' : ` (must be formatted as a valid Python ${field.typeName})`;
 }
 

@@ -116,6 +116,15 @@ export class ToolCalls {
     Object.freeze(this);
   }
 
+  /** How the model is told to write tool calls when they are text (DSPy's `description()`). */
+  static description(): string {
+    return (
+      'Tool calls must be a JSON object with `tool_calls`, a list of calls. ' +
+      'Each call must include `name` and `args`. ' +
+      'Example: {"tool_calls": [{"name": "search", "args": {"query": "cats"}}]}'
+    );
+  }
+
   /** DSPy's `ToolCalls.from_dict_list`. */
   static fromDictList(calls: readonly Readonly<Record<string, unknown>>[]): ToolCalls {
     return new ToolCalls(calls);
