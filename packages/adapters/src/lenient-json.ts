@@ -1,4 +1,5 @@
-import { jsonrepair } from 'jsonrepair';
+import { repairJson } from './json-repair.js';
+import { exceedsDepth, MAX_NESTING } from './nesting.js';
 import { pyStrip } from './python-text.js';
 
 /** json_repair's "found nothing" answer (Python returns `""`). */
@@ -13,29 +14,28 @@ export function stripFences(text: string): string {
   return pyStrip(lines.join('\n'));
 }
 
-// What json_repair treats as the start of JSON data; bare prose gives "nothing" (jsonrepair would quote it).
+// What json_repair treats as the start of JSON data; bare prose gives "nothing" (the reader would quote it).
 const JSON_START = /^(?:[{["'\d-]|(?:true|false|null|None|True|False|NaN|Infinity)\b)/;
 
 /**
  * DSPy's lenient JSON loading (json_repair): strict JSON first, then fences, single quotes,
- * trailing commas and unclosed brackets repaired by `jsonrepair`. Returns NOTHING when the text
- * holds no JSON data. (A JavaScript repair library differs from json_repair on some malformed input.)
+ * trailing commas and unclosed brackets repaired by `repairJson` (which differs from json_repair
+ * on some malformed input). Returns NOTHING when the text holds no JSON data, or data nested
+ * deeper than MAX_NESTING levels. Linear in the length of the text.
  */
 export function lenientJsonLoads(text: string): unknown {
   const stripped = pyStrip(text);
   if (stripped === '') return NOTHING;
   try {
-    return JSON.parse(stripped);
+    const value: unknown = JSON.parse(stripped);
+    return exceedsDepth(value, MAX_NESTING) ? NOTHING : value;
   } catch {
     // fall through to the repairs
   }
   const body = stripFences(stripped);
   if (body === '' || !JSON_START.test(body)) return NOTHING;
-  try {
-    return JSON.parse(jsonrepair(body));
-  } catch {
-    return NOTHING;
-  }
+  const repaired = repairJson(body, MAX_NESTING);
+  return repaired ? repaired.value : NOTHING;
 }
 
 /** The first balanced `{...}` (braces counted, quoting ignored, as DSPy's recursive regex does). */

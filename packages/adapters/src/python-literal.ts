@@ -1,3 +1,17 @@
+import { MAX_NESTING } from './nesting.js';
+
+const PREFIX = /[rRuU](?=['"])/y;
+const KEYWORD = /(True|False|None)\b/y;
+const NUMBER =
+  /[+-]?(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(?:\d[\d_]*)?\.?\d[\d_]*(?:[eE][+-]?\d[\d_]*)?|\d[\d_]*\.)/y;
+const ESCAPE = /\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8}))/y;
+
+/** Runs a sticky regex at `pos`: no copy of the rest of the text, so reading stays linear. */
+function matchAt(regex: RegExp, text: string, pos: number): RegExpExecArray | null {
+  regex.lastIndex = pos;
+  return regex.exec(text);
+}
+
 /**
  * A small `ast.literal_eval` for the literals LMs write in Python style:
  * `True`/`False`/`None`, quoted strings, numbers with `_`, lists, tuples (`1, 2` included),
@@ -5,6 +19,7 @@
  */
 class LiteralParser {
   private pos = 0;
+  private depth = 0;
 
   constructor(private readonly text: string) {}
 
@@ -50,17 +65,22 @@ class LiteralParser {
     this.skipSpace();
     const ch = this.peek();
     if (ch === undefined) this.fail();
-    if (ch === '[') return this.sequence(']');
-    if (ch === '(') return this.sequence(')', true);
-    if (ch === '{') return this.mapping();
+    if (ch === '[' || ch === '(' || ch === '{') {
+      // Python's own parser refuses deep nesting too; here it bounds the recursion.
+      if (this.depth >= MAX_NESTING) throw new SyntaxError(`nested deeper than ${MAX_NESTING} levels`);
+      this.depth++;
+      const value = ch === '{' ? this.mapping() : ch === '[' ? this.sequence(']') : this.sequence(')', true);
+      this.depth--;
+      return value;
+    }
     if (ch === "'" || ch === '"') return this.string();
-    const word = /^(?:[rRuU](?=['"]))/.exec(this.text.slice(this.pos));
+    const word = matchAt(PREFIX, this.text, this.pos);
     if (word) {
       const raw = /[rR]/.test(word[0]);
       this.pos += 1;
       return this.string(raw);
     }
-    const keyword = /^(True|False|None)\b/.exec(this.text.slice(this.pos));
+    const keyword = matchAt(KEYWORD, this.text, this.pos);
     if (keyword) {
       this.pos += keyword[0].length;
       return keyword[0] === 'True' ? true : keyword[0] === 'False' ? false : null;
@@ -111,7 +131,21 @@ class LiteralParser {
     }
   }
 
+  /** A string literal, and the ones right after it: adjacent literals concatenate ('a' 'b' == 'ab'). */
   private string(raw = false): string {
+    let out = this.oneString(raw);
+    for (;;) {
+      const save = this.pos;
+      this.skipSpace();
+      if (this.peek() !== "'" && this.peek() !== '"') {
+        this.pos = save;
+        return out;
+      }
+      out += this.oneString(raw);
+    }
+  }
+
+  private oneString(raw: boolean): string {
     const quote = this.peek()!;
     const triple = this.text.startsWith(quote.repeat(3), this.pos);
     const delimiter = triple ? quote.repeat(3) : quote;
@@ -146,9 +180,7 @@ class LiteralParser {
           this.pos += 2;
           continue;
         }
-        const hex = /^\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8}))/.exec(
-          this.text.slice(this.pos),
-        );
+        const hex = matchAt(ESCAPE, this.text, this.pos);
         if (hex) {
           out += String.fromCodePoint(Number.parseInt(hex[1] ?? hex[2] ?? hex[3]!, 16));
           this.pos += hex[0].length;
@@ -158,19 +190,11 @@ class LiteralParser {
       out += ch;
       this.pos++;
     }
-    // Adjacent literals concatenate: 'a' 'b' == 'ab'.
-    const save = this.pos;
-    this.skipSpace();
-    if (this.peek() === "'" || this.peek() === '"') return out + this.string(raw);
-    this.pos = save;
     return out;
   }
 
   private number(): number {
-    const match =
-      /^[+-]?(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(?:\d[\d_]*)?\.?\d[\d_]*(?:[eE][+-]?\d[\d_]*)?|\d[\d_]*\.)/.exec(
-        this.text.slice(this.pos),
-      );
+    const match = matchAt(NUMBER, this.text, this.pos);
     if (!match || match[0] === '' || /__|_$|^[+-]?_/.test(match[0])) this.fail();
     this.pos += match[0].length;
     const text = match[0].replaceAll('_', '');
