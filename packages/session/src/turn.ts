@@ -31,38 +31,42 @@ export function setOwn(record: Record<string, unknown>, key: string, value: unkn
 /**
  * Deep copy for recorded values: arrays, plain objects, Map, Set and Date are
  * copied; History and other class instances are kept by reference since they are treated as
- * immutable. `structuredClone` is not used because it loses prototypes.
+ * immutable. `structuredClone` is not used because it loses prototypes. Iterative (a work list,
+ * not recursion), so a value nested thousands of levels deep copies instead of overflowing the stack.
  */
-export function deepCopyValue<T>(value: T, memo: Map<object, unknown> = new Map()): T {
-  if (typeof value !== 'object' || value === null) return value;
-  const known = memo.get(value);
-  if (known !== undefined) return known as T;
-  if (Array.isArray(value)) {
-    const copy: unknown[] = [];
-    memo.set(value, copy);
-    for (const item of value) copy.push(deepCopyValue(item, memo));
-    return copy as T;
+export function deepCopyValue<T>(value: T): T {
+  const memo = new Map<object, unknown>();
+  const unfilled: [source: object, copy: object][] = [];
+  // An empty copy of a container, filled later from the work list; leaves are returned as they are.
+  const copyOf = (item: unknown): unknown => {
+    if (typeof item !== 'object' || item === null) return item;
+    const known = memo.get(item);
+    if (known !== undefined) return known;
+    if (item instanceof Date) return new Date(item.getTime());
+    let copy: object;
+    if (Array.isArray(item)) copy = [];
+    else if (item instanceof Map) copy = new Map();
+    else if (item instanceof Set) copy = new Set();
+    else if (isPlainRecord(item)) copy = Object.getPrototypeOf(item) === null ? Object.create(null) : {};
+    else return item;
+    memo.set(item, copy);
+    unfilled.push([item, copy]);
+    return copy;
+  };
+  const root = copyOf(value);
+  for (let next = unfilled.pop(); next !== undefined; next = unfilled.pop()) {
+    const [source, copy] = next;
+    if (Array.isArray(source)) {
+      for (const item of source) (copy as unknown[]).push(copyOf(item));
+    } else if (source instanceof Map) {
+      for (const [k, v] of source) (copy as Map<unknown, unknown>).set(copyOf(k), copyOf(v));
+    } else if (source instanceof Set) {
+      for (const item of source) (copy as Set<unknown>).add(copyOf(item));
+    } else {
+      for (const [k, v] of Object.entries(source)) setOwn(copy as Record<string, unknown>, k, copyOf(v));
+    }
   }
-  if (value instanceof Map) {
-    const copy = new Map();
-    memo.set(value, copy);
-    for (const [k, v] of value) copy.set(deepCopyValue(k, memo), deepCopyValue(v, memo));
-    return copy as T;
-  }
-  if (value instanceof Set) {
-    const copy = new Set();
-    memo.set(value, copy);
-    for (const item of value) copy.add(deepCopyValue(item, memo));
-    return copy as T;
-  }
-  if (value instanceof Date) return new Date(value.getTime()) as T;
-  if (isPlainRecord(value)) {
-    const copy: Record<string, unknown> = Object.getPrototypeOf(value) === null ? Object.create(null) : {};
-    memo.set(value, copy);
-    for (const [k, v] of Object.entries(value)) setOwn(copy, k, deepCopyValue(v, memo));
-    return copy as T;
-  }
-  return value;
+  return root as T;
 }
 
 /** A frozen deep copy of a record, as stored on a turn. */
