@@ -22,6 +22,7 @@ const BENCHES = [
   'streaming',
   'long-uptime',
   'tracing',
+  'hostile-output',
 ];
 
 const args = process.argv.slice(2);
