@@ -5,6 +5,10 @@ import { ChatAdapter, JSONAdapter, TemplateAdapter, XMLAdapter } from '../src/in
 import { lenientJsonLoads, NOTHING } from '../src/lenient-json.js';
 import { exceedsDepth, MAX_NESTING } from '../src/nesting.js';
 import { literalEval } from '../src/python-literal.js';
+import { ChatStreamParser } from '../src/streaming/chat-stream.js';
+import type { FieldStreamParser } from '../src/streaming/field-text.js';
+import { JsonStreamParser } from '../src/streaming/json-stream.js';
+import { XmlStreamParser } from '../src/streaming/xml-stream.js';
 import { MAX_XML_DEPTH, parseXmlRoot, XmlSyntaxError } from '../src/xml-tree.js';
 
 const QA = signature('question -> answer') as Signature;
@@ -198,6 +202,44 @@ const hostileCompletion = (maxRepeats: number) =>
       fc.string({ maxLength: 20 }),
     )
     .map(([pattern, repeats, tail]) => pattern.join('').repeat(repeats) + tail);
+
+/** Streams `text` in chunks of `size` characters; returns the joined text per field. */
+function stream(parser: FieldStreamParser, text: string, size: number): Record<string, string> {
+  const joined: Record<string, string> = {};
+  const take = (deltas: { field: string; text: string }[]) => {
+    for (const delta of deltas) joined[delta.field] = (joined[delta.field] ?? '') + delta.text;
+  };
+  for (let i = 0; i < text.length; i += size) take(parser.push(text.slice(i, i + size)));
+  take(parser.end());
+  return joined;
+}
+
+const STREAM_PARSERS: [string, () => FieldStreamParser][] = [
+  ['ChatStreamParser', () => new ChatStreamParser(['answer'])],
+  ['JsonStreamParser', () => new JsonStreamParser(new Map([['answer', 'verbatim']]))],
+  ['XmlStreamParser', () => new XmlStreamParser(new Map([['answer', 'text']]))],
+];
+
+describe('hostile streams', () => {
+  it('streams a 100 KB line that starts like a header in one pass', () => {
+    // Each chunk rescanned the whole held line: 25 KB in 16-character chunks took 77 s.
+    const line = `[[ ## ${'x'.repeat(100_000)}`;
+    expect(stream(new ChatStreamParser(['answer']), `[[ ## answer ## ]]\n${line}`, 16)).toEqual({
+      answer: line,
+    });
+  });
+
+  for (const [name, make] of STREAM_PARSERS) {
+    it(`${name} takes hostile completions in any chunking without throwing`, () => {
+      fc.assert(
+        fc.property(hostileCompletion(400), fc.integer({ min: 1, max: 64 }), (text, size) => {
+          stream(make(), text, size);
+        }),
+        { numRuns: 100 },
+      );
+    });
+  }
+});
 
 describe('hostile completions (fuzz)', () => {
   for (const [name, adapter] of ADAPTERS) {
