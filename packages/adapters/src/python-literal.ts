@@ -1,4 +1,4 @@
-import { MAX_NESTING } from './nesting.js';
+import { MAX_NESTING } from '@dspy-ts/core/internal';
 
 const PREFIX = /[rRuU](?=['"])/y;
 const KEYWORD = /(True|False|None)\b/y;

@@ -1,9 +1,17 @@
-import { type Adapter, type Signature, signature } from '@dspy-ts/core';
+import {
+  type Adapter,
+  context,
+  DummyLM,
+  InputError,
+  Predict,
+  type Signature,
+  signature,
+} from '@dspy-ts/core';
+import { exceedsDepth, MAX_NESTING } from '@dspy-ts/core/internal';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ChatAdapter, JSONAdapter, TemplateAdapter, XMLAdapter } from '../src/index.js';
 import { lenientJsonLoads, NOTHING } from '../src/lenient-json.js';
-import { exceedsDepth, MAX_NESTING } from '../src/nesting.js';
 import { literalEval } from '../src/python-literal.js';
 import { ChatStreamParser } from '../src/streaming/chat-stream.js';
 import type { FieldStreamParser } from '../src/streaming/field-text.js';
@@ -138,6 +146,19 @@ describe('deeply nested replies', () => {
     expect(exceedsDepth(JSON.parse(array(100_000)), MAX_NESTING)).toBe(true);
     expect(exceedsDepth(JSON.parse(array(MAX_NESTING)), MAX_NESTING)).toBe(false);
     expect(exceedsDepth('[[[', 1)).toBe(false);
+  });
+
+  it('rejects a 10,000-deep input with an InputError before any request, never a RangeError', async () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 10_000; i++) deep = { a: deep };
+    const lm = new DummyLM([{ answer: 'x' }]);
+    const ask = new Predict('question: dict[str, Any] -> answer');
+    const call = context({ lm, adapter: new ChatAdapter() }, () =>
+      ask.call({ question: deep as Record<string, unknown> }),
+    );
+    await expect(call).rejects.toThrow(InputError);
+    await expect(call).rejects.toThrow(`nest deeper than ${MAX_NESTING} levels: ['question']`);
+    expect(lm.requests).toHaveLength(0);
   });
 
   it('reads Python literals without recursion per adjacent string or per level', () => {

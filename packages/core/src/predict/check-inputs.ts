@@ -2,6 +2,7 @@ import { InputError } from '../errors.js';
 import type { Logger } from '../settings.js';
 import { acceptsNull } from '../signature/python-types.js';
 import type { Signature } from '../signature/signature.js';
+import { exceedsDepth, MAX_NESTING } from '../utils/nesting.js';
 
 const pythonRepr = (value: unknown): string =>
   typeof value === 'string' ? `'${value}'` : JSON.stringify(value);
@@ -35,6 +36,17 @@ export function checkInputs(
       'Not all input fields were provided to module. ' +
         `Present: [${present.map(pythonRepr).join(', ')}]. Missing: [${missing.map(pythonRepr).join(', ')}].`,
       { missing },
+    );
+  }
+  // Formatting and validating a value recurse once per level: refuse what would overflow the stack.
+  const tooDeep = Object.keys(inputs).filter((key) => {
+    const value = inputs[key];
+    return typeof value === 'object' && value !== null && exceedsDepth(value, MAX_NESTING);
+  });
+  if (tooDeep.length > 0) {
+    throw new InputError(
+      `Input fields nest deeper than ${MAX_NESTING} levels: [${tooDeep.map(pythonRepr).join(', ')}]. ` +
+        'Flatten the value, or pass it as text.',
     );
   }
   if (!logger) return;

@@ -1,7 +1,7 @@
 /**
- * How deeply a value read from a reply may nest. No output type needs more, and the code that
- * walks values (validation, repr, deep copies) may recurse once per level; a reply nested deeper is
- * unparseable instead of a stack overflow.
+ * How deeply a value given to or read from a model may nest. No field type needs more, and the
+ * code that walks values (validation, JSON and repr formatting, deep copies) may recurse once per
+ * level: a deeper input is an InputError and a deeper reply unparseable, instead of a stack overflow.
  */
 export const MAX_NESTING = 500;
 
