@@ -2,9 +2,13 @@ import { ConfigurationError } from '../errors.js';
 import { settings } from '../settings.js';
 import { looksLikeSecret } from './option-names.js';
 
-/** The class marker this port writes; Python's marker is accepted on load. */
-export const LM_CLASS_MARKER = 'dspy_ts.LM';
-const ACCEPTED_MARKERS = new Set([LM_CLASS_MARKER, 'dspy.clients.lm.LM']);
+/**
+ * The class marker this port writes: Python's built-in `dspy.LM`, the class ours stands for, because
+ * Python refuses to load any other marker without `allow_unsafe_lm_state`. Files from earlier
+ * versions of this port carry `dspy_ts.LM`, still accepted on load.
+ */
+export const LM_CLASS_MARKER = 'dspy.clients.lm.LM';
+const ACCEPTED_MARKERS = new Set([LM_CLASS_MARKER, 'dspy_ts.LM']);
 const UNSAFE_KEYS = ['api_base', 'base_url', 'model_list'] as const;
 // Keys of DSPy's state that are LM attributes (or finetuning data), never request parameters.
 const ATTRIBUTE_KEYS = new Set([

@@ -8,7 +8,7 @@ describe('LM state', () => {
     expect(new LM('openai/gpt-4o-mini').kwargs).toEqual({ temperature: null, max_tokens: null });
   });
 
-  it('dumps a DSPy-shaped state with the dspy_ts marker and no secrets', () => {
+  it("dumps a DSPy-shaped state with Python's dspy.LM marker (so Python loads it) and no secrets", () => {
     const lm = new LM('openai/gpt-4o-mini', {
       apiKey: FAKE_KEY,
       baseURL: 'http://127.0.0.1:1/v1',
@@ -18,7 +18,7 @@ describe('LM state', () => {
       concurrency: 2,
     });
     expect(lm.dumpState()).toEqual({
-      _dspy_lm_class: 'dspy_ts.LM',
+      _dspy_lm_class: 'dspy.clients.lm.LM',
       model: 'openai/gpt-4o-mini',
       model_type: 'chat',
       cache: true,
@@ -67,6 +67,16 @@ describe('LM state', () => {
     });
     expect(loaded.model).toBe('openai/gpt-4o-mini');
     expect(loaded.kwargs).toEqual({ temperature: 0.2, max_tokens: 100 });
+  });
+
+  it('still loads the dspy_ts.LM marker that earlier versions wrote', () => {
+    const loaded = LM.fromState({
+      _dspy_lm_class: 'dspy_ts.LM',
+      model: 'openai/gpt-4o-mini',
+      temperature: 0.2,
+    });
+    expect(loaded.model).toBe('openai/gpt-4o-mini');
+    expect(loaded.dumpState()._dspy_lm_class).toBe('dspy.clients.lm.LM');
   });
 
   it('refuses a custom LM class', () => {
