@@ -64,3 +64,42 @@ export function createChatServer({ store, lm }) {
     }
   });
 }
+
+/**
+ * Listens on `port`; a port in use (or not allowed) rejects with one line that names the port and
+ * how to pick another, with `code` kept so the caller can tell it from other failures.
+ */
+export function listen(server, port, host = '127.0.0.1') {
+  return new Promise((resolve, reject) => {
+    const onError = (error) => {
+      server.off('listening', onListening);
+      const why =
+        error.code === 'EADDRINUSE'
+          ? `Port ${port} is already in use (another chat server?)`
+          : error.code === 'EACCES'
+            ? `Port ${port} needs privileges this process does not have`
+            : undefined;
+      if (!why) return reject(error);
+      const message = `${why}. Pick another with the PORT variable: PORT=${port === 3001 ? 3002 : 3001} node examples/chat-server.mjs`;
+      reject(Object.assign(new Error(message), { code: error.code, port }));
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve(server.address());
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}
+
+/**
+ * Stops at once: no new connections, open ones (keep-alive clients, requests still waiting on the
+ * model) are cut, then `closers` run (store, model). Waiting for them politely is what made
+ * Ctrl-C take seconds.
+ */
+export async function closeNow(server, closers = []) {
+  const closed = new Promise((resolve) => server.close(resolve));
+  server.closeAllConnections();
+  await Promise.allSettled([closed, ...closers.map((close) => close())]);
+}

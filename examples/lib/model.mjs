@@ -1,23 +1,33 @@
 /**
- * Picks the demo's model: a real OpenAI-compatible model when OPENAI_API_KEY is set, else the
+ * Picks the demo's model: a real model when OPENAI_API_KEY or DSPY_TS_MODEL is set, else the
  * offline scripted model on a local server that this process starts (and `close()` stops).
  */
-import { LM } from '@dspy-ts/core';
+import { LM, PROVIDERS } from '@dspy-ts/core';
 import { OFFLINE_MODEL, startOfflineModel } from './offline-model.mjs';
 
-/** `DSPY_TS_MODEL` as DSPy names models (`openai/gpt-4o-mini`); a bare name means `openai/<name>`. */
-export const modelName = (name) => (name.startsWith('openai/') ? name : `openai/${name}`);
+/**
+ * `DSPY_TS_MODEL` as DSPy names models: a known provider prefix is kept (`anthropic/claude-...`);
+ * anything else is an OpenAI-compatible model at OPENAI_BASE_URL (`llama3` -> `openai/llama3`).
+ */
+export const modelName = (name) =>
+  name.includes('/') && Object.hasOwn(PROVIDERS, name.slice(0, name.indexOf('/'))) ? name : `openai/${name}`;
 
 export async function connectModel(env = process.env) {
-  if (env.OPENAI_API_KEY) {
+  if (env.OPENAI_API_KEY || env.DSPY_TS_MODEL) {
     const model = modelName(env.DSPY_TS_MODEL || 'gpt-4o-mini');
-    // apiKey and baseURL come from OPENAI_API_KEY / OPENAI_BASE_URL; the disk cache saves repeat runs.
-    const lm = new LM(model, { apiKey: env.OPENAI_API_KEY, baseURL: env.OPENAI_BASE_URL || undefined });
-    const where = env.OPENAI_BASE_URL ? ` at ${env.OPENAI_BASE_URL}` : '';
+    const provider = model.slice(0, model.indexOf('/'));
+    const keyVariable = PROVIDERS[provider].keyEnv.find((name) => env[name]);
+    // The provider's key and endpoint (OPENAI_BASE_URL for openai/); the disk cache saves repeat runs.
+    const lm = new LM(model, {
+      apiKey: keyVariable ? env[keyVariable] : undefined,
+      baseURL: (provider === 'openai' && env.OPENAI_BASE_URL) || undefined,
+    });
+    const where = lm.baseURL ? ` at ${lm.baseURL}` : '';
+    const from = [keyVariable, env.DSPY_TS_MODEL ? 'DSPY_TS_MODEL' : undefined].filter(Boolean).join(', ');
     return {
       lm,
       offline: false,
-      description: `${model}${where} (from OPENAI_API_KEY${env.DSPY_TS_MODEL ? ', DSPY_TS_MODEL' : ''})`,
+      description: `${model}${where} (from ${from})`,
       close: async () => {},
     };
   }

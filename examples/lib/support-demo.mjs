@@ -97,6 +97,14 @@ export async function runSupportDemo({ lm, offline, outDir, print = console.log,
   const turns = (conversations) => conversations.flat();
 
   say('1/7  Conversations: the assistant handles customers, one session per conversation');
+  // Name the predictors as every later step does: a session wraps the program as `module`.
+  const [classifyName, respondName] = sessionify(program)
+    .namedPredictors()
+    .map(([name]) => name);
+  log(
+    `The assistant has two predictors: ${classifyName} (a Predict that routes the request to a queue) and ` +
+      `${respondName} (the Predict inside a ChainOfThought that writes the reply).`,
+  );
   bars.start('turns', turns(TRAIN_CONVERSATIONS).length + turns(HELD_OUT_CONVERSATIONS).length);
   const train = await converse(program, TRAIN_CONVERSATIONS, bars.increment);
   const heldOut = await converse(program, HELD_OUT_CONVERSATIONS, bars.increment);
@@ -168,11 +176,13 @@ export async function runSupportDemo({ lm, offline, outDir, print = console.log,
   const demos = Object.fromEntries(
     compiled.namedPredictors().map(([name, predictor]) => [name, predictor.demos.length]),
   );
-  say(
-    `${INDENT}demos per predictor: ${Object.entries(demos)
-      .map(([name, n]) => `${name} ${n}`)
-      .join(', ')}`,
-  );
+  // Bootstrapped demos are the teacher's own passing runs (marked `augmented`); labeled ones are
+  // training examples taken as they are, filling up to maxLabeledDemos.
+  const counts = compiled.namedPredictors().map(([name, predictor]) => {
+    const bootstrapped = predictor.demos.filter((demo) => demo.augmented === true).length;
+    return `${name} ${predictor.demos.length} (${bootstrapped} bootstrapped + ${predictor.demos.length - bootstrapped} labeled)`;
+  });
+  say(`${INDENT}demos per predictor (bootstrapped runs + labeled examples): ${counts.join(', ')}`);
   say();
 
   say('5/7  Evaluate after compiling (same held-out turns)');

@@ -84,6 +84,20 @@ describe('the demo flow (offline scripted model over the local server)', () => {
     expect(steps).toHaveLength(7);
     expect(lines.join('\n')).toContain('routing accuracy: 33.3% before -> 88.9% after');
   });
+
+  it('introduces the predictor names in step 1, before any step uses them', () => {
+    const first = lines.findIndex((line) => line.includes('module.classify'));
+    expect(lines[first]).toContain('two predictors: module.classify (a Predict');
+    expect(lines.join(' ')).toContain('module.respond.predict (the Predict inside a ChainOfThought');
+    expect(first).toBeLessThan(lines.findIndex((line) => line.startsWith('2/7')));
+  });
+
+  it('says what the demo count per predictor counts', () => {
+    const line = lines.find((l) => l.includes('demos per predictor'));
+    expect(line?.trim()).toBe(
+      'demos per predictor (bootstrapped runs + labeled examples): module.classify 8 (4 bootstrapped + 4 labeled), module.respond.predict 8 (4 bootstrapped + 4 labeled)',
+    );
+  });
 });
 
 describe('model choice', () => {
@@ -118,6 +132,20 @@ describe('model choice', () => {
     expect(modelName('gpt-4o-mini')).toBe('openai/gpt-4o-mini');
     expect(modelName('openai/gpt-4o')).toBe('openai/gpt-4o');
     expect(modelName('meta-llama/Llama-3-8B')).toBe('openai/meta-llama/Llama-3-8B');
+    expect(modelName('anthropic/claude-3-5-haiku-latest')).toBe('anthropic/claude-3-5-haiku-latest');
+  });
+
+  it('routes DSPY_TS_MODEL with a provider prefix to that provider and its key', async () => {
+    const model = await connectModel({
+      DSPY_TS_MODEL: 'anthropic/claude-3-5-haiku-latest',
+      ANTHROPIC_API_KEY: 'sk-ant-secret-123',
+    });
+    expect(model.offline).toBe(false);
+    expect(model.lm.provider).toBe('anthropic');
+    expect(model.description).toBe(
+      'anthropic/claude-3-5-haiku-latest at https://api.anthropic.com/v1/ (from ANTHROPIC_API_KEY, DSPY_TS_MODEL)',
+    );
+    await model.close();
   });
 
   it('runs the same flow, unchanged, on the model OPENAI_* names (a local server standing in for the provider)', async () => {
