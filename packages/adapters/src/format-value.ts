@@ -1,4 +1,5 @@
 import { History, Tool, ToolCalls } from '@dspy-ts/core';
+import { pyStringRepr } from '@dspy-ts/core/internal';
 import type { TypeInfo } from './type-info.js';
 
 /**
@@ -32,31 +33,6 @@ export function pyNumber(x: number, type?: TypeInfo, json = false): string {
   return pyFloat(x, json);
 }
 
-// Python's repr escapes non-printable characters; space is the only printable separator.
-const NON_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u;
-
-/** Python's `repr(str)`. */
-export function pyStrRepr(text: string): string {
-  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
-  let out = quote;
-  for (const ch of text) {
-    if (ch === '\\') out += '\\\\';
-    else if (ch === quote) out += `\\${quote}`;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (ch !== ' ' && NON_PRINTABLE.test(ch)) {
-      const code = ch.codePointAt(0)!;
-      out +=
-        code < 0x100
-          ? `\\x${code.toString(16).padStart(2, '0')}`
-          : code < 0x10000
-            ? `\\u${code.toString(16).padStart(4, '0')}`
-            : `\\U${code.toString(16).padStart(8, '0')}`;
-    } else out += ch;
-  }
-  return out + quote;
-}
 
 export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' &&
@@ -146,11 +122,11 @@ export function pyJson(value: unknown, indent?: number, type?: TypeInfo, level =
 
 /** Python's `repr()` of a value (what `str()` shows for the items of a list or dict). */
 export function pyRepr(value: unknown, type?: TypeInfo): string {
-  if (typeof value === 'string') return pyStrRepr(value);
+  if (typeof value === 'string') return pyStringRepr(value);
   if (Array.isArray(value)) return `[${value.map((v, i) => pyRepr(v, itemType(type, i))).join(', ')}]`;
   if (isPlainObject(value)) {
     return `{${Object.entries(value)
-      .map(([k, v]) => `${pyStrRepr(k)}: ${pyRepr(v, propertyType(type, k))}`)
+      .map(([k, v]) => `${pyStringRepr(k)}: ${pyRepr(v, propertyType(type, k))}`)
       .join(', ')}}`;
   }
   return pyText(value, type);
