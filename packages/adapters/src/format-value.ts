@@ -33,7 +33,6 @@ export function pyNumber(x: number, type?: TypeInfo, json = false): string {
   return pyFloat(x, json);
 }
 
-
 export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' &&
   value !== null &&

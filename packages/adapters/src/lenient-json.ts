@@ -1,5 +1,5 @@
-import { repairJson } from './json-repair.js';
 import { exceedsDepth, MAX_NESTING } from '@dspy-ts/core/internal';
+import { repairJson } from './json-repair.js';
 import { pyStrip } from './python-text.js';
 
 /** json_repair's "found nothing" answer (Python returns `""`). */
