@@ -110,11 +110,8 @@ export abstract class BaseAdapter implements Adapter {
     return this.callOnce(options);
   }
 
-  /** One LM round trip without any fallback. `responseFormat` overrides the config's. */
-  protected async callOnce(
-    options: AdapterCallOptions,
-    responseFormat?: unknown,
-  ): Promise<Record<string, unknown>[]> {
+  /** The native-tools plan and the LM request of one round trip, streamed or not. */
+  private prepareRequest(options: AdapterCallOptions, responseFormat: unknown) {
     const { lm, config, signature, demos, inputs, signal } = options;
     const plan = planNativeTools(this.useNativeFunctionCalling, lm, signature, inputs);
     const messages = this.formatObserved(plan.signature, demos, inputs);
@@ -125,6 +122,16 @@ export abstract class BaseAdapter implements Adapter {
       plan,
       completionFormat: this,
     });
+    return { plan, request };
+  }
+
+  /** One LM round trip without any fallback. `responseFormat` overrides the config's. */
+  protected async callOnce(
+    options: AdapterCallOptions,
+    responseFormat?: unknown,
+  ): Promise<Record<string, unknown>[]> {
+    const { lm, signature } = options;
+    const { plan, request } = this.prepareRequest(options, responseFormat);
     const response = await requestLm(lm, request);
     return response.outputs.map((output: string | null | undefined, index) =>
       this.choiceOutputs(plan, signature, output, response.toolCalls?.[index]),
@@ -196,16 +203,8 @@ export abstract class BaseAdapter implements Adapter {
     streamed: Set<string>,
     responseFormat?: unknown,
   ): AsyncGenerator<AdapterStreamEvent, Record<string, unknown>, undefined> {
-    const { lm, config, signature, demos, inputs, signal } = options;
-    const plan = planNativeTools(this.useNativeFunctionCalling, lm, signature, inputs);
-    const messages = this.formatObserved(plan.signature, demos, inputs);
-    const request = buildRequest(messages, config, {
-      signal,
-      responseFormat,
-      keepTools: this.useNativeFunctionCalling,
-      plan,
-      completionFormat: this,
-    });
+    const { lm, signature } = options;
+    const { plan, request } = this.prepareRequest(options, responseFormat);
     const earlier = new Set(streamed);
     const events = function* (deltas: FieldDelta[]): Generator<AdapterStreamEvent> {
       for (const delta of deltas) {
