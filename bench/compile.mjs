@@ -4,7 +4,8 @@
 // the server), once from the memory LRU and once from disk only.
 import { rmSync } from 'node:fs';
 import { framework, tempDir } from './lib/fixtures.mjs';
-import { dep, pkg } from './lib/load.mjs';
+import { pkg } from './lib/load.mjs';
+import { rawReplay } from './lib/raw-replay.mjs';
 import { main, row } from './lib/report.mjs';
 import { startServerProcess } from './lib/server-process.mjs';
 import { fmtMs, fmtX, median, now } from './lib/stats.mjs';
@@ -59,15 +60,7 @@ export async function run() {
     }
     // Same-run baseline: the raw SDK replaying the last cold run's 100 request bodies, 8 at a time.
     const bodies = (await server.requests()).map((r) => r.body);
-    const { default: OpenAI } = await dep('core', 'openai');
-    const { default: PQueue } = await dep('core', 'p-queue');
-    const client = new OpenAI({ baseURL: server.url, apiKey: 'bench', maxRetries: 0 });
-    const replay = async () => {
-      const queue = new PQueue({ concurrency: CONCURRENCY });
-      const start = now();
-      await Promise.all(bodies.map((body) => queue.add(() => client.chat.completions.create(body))));
-      return now() - start;
-    };
+    const replay = await rawReplay(server.url, bodies, CONCURRENCY);
     await replay();
     const rawWalls = [];
     for (let i = 0; i < REPEATS; i++) rawWalls.push(await replay());
