@@ -48,8 +48,10 @@ const packageGraph = new Map();
 // The shape rules the code follows: one concept per file (under 400
 // lines), one call context (at most two AsyncLocalStorage instances: Node propagates each one on
 // every promise), and comments that state their rule instead of citing design notes a reader of
-// the repository cannot open.
+// the repository cannot open. Names are exported under the names they are declared with, so a
+// reader who finds `Foo` in an index finds `Foo` in its file.
 const MAX_LINES = 400;
+const RENAMED_EXPORT = /export\s+(?:type\s+)?\{[^}]*\b\w+\s+as\s+\w+[^}]*\}/;
 const MAX_ASYNC_LOCAL_STORAGES = 2;
 const SPEC_CITATION = /(SESSION|FORMATS|CORE|OPTIMIZERS|API)(\.md| section| §| [0-9])/;
 let asyncLocalStorages = 0;
@@ -61,6 +63,9 @@ const checkShape = (file, text) => {
   const citation = text.split('\n').findIndex((line) => SPEC_CITATION.test(line));
   if (citation >= 0)
     problems.push(`${relative(root, file)}:${citation + 1} cites a design note; state the rule instead`);
+  const renamed = RENAMED_EXPORT.exec(text);
+  if (renamed)
+    problems.push(`${relative(root, file)} renames an export (${renamed[0]}); export the declared name`);
 };
 for (const name of readdirSync(packagesDir)) {
   const manifest = JSON.parse(readFileSync(join(packagesDir, name, 'package.json'), 'utf8'));

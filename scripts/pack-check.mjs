@@ -27,6 +27,12 @@ try {
       'package/dist/index.js',
       'package/dist/index.d.ts',
     ].filter((file) => !files.includes(file));
+    // core and adapters also publish the `/internal` plumbing their sibling packages import.
+    if (/dspy-ts-(core|adapters)-/.test(tarball)) {
+      missing.push(
+        ...['package/dist/internal.js', 'package/dist/internal.d.ts'].filter((file) => !files.includes(file)),
+      );
+    }
     const unwanted = files.filter((file) => file.endsWith('.tsbuildinfo'));
     if (missing.length > 0 || unwanted.length > 0) {
       throw new Error(
@@ -46,6 +52,16 @@ try {
   run('npm', ['install', ...npmFlags, ...tarballs], app);
   run('npm', ['install', ...npmFlags], app);
   run('npm', ['run', '--silent', 'typecheck'], app);
+  // Every entry point resolves from the installed tarballs, the `/internal` subpaths included.
+  run(
+    'node',
+    [
+      '--input-type=module',
+      '-e',
+      "for (const entry of ['@dspy-ts/core/internal', '@dspy-ts/adapters/internal', '@dspy-ts/optimizers']) await import(entry);",
+    ],
+    app,
+  );
   const env = { ...process.env };
   for (const name of ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'DSPY_TS_MODEL']) delete env[name];
   const output = run('npm', ['start', '--silent'], app, env);

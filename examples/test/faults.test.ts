@@ -3,15 +3,9 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChatAdapter } from '@dspy-ts/adapters';
-import {
-  AdapterParseError,
-  context,
-  LMRateLimitError,
-  LMServerError,
-  SessionStateError,
-} from '@dspy-ts/core';
+import { AdapterParseError, context, LMRateLimitError, LMServerError } from '@dspy-ts/core';
 import type { CapturedRequest } from '@dspy-ts/core/testing';
-import { type Session, sessionify } from '@dspy-ts/session';
+import { type Session, SessionStateError, sessionify } from '@dspy-ts/session';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type OfflineModel, startOfflineModel } from '../lib/offline-model.mjs';
 import { SupportAssistant } from '../lib/support.mjs';

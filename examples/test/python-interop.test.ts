@@ -1,7 +1,7 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dspyTsVersions } from '@dspy-ts/core';
+import { dspyTsVersions } from '@dspy-ts/core/internal';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { INTEROP_FILES, writeInteropFiles } from '../lib/interop-files.mjs';
 

@@ -13,10 +13,9 @@ import {
   type LMRequest,
   type LMResponse,
   type LMToolCall,
-  requestLm,
   type Signature,
-  withCallbacks,
 } from '@dspy-ts/core';
+import { requestLm, withCallbacks } from '@dspy-ts/core/internal';
 import { pyText } from './format-value.js';
 import { applyOutputDefaults } from './layout.js';
 import { type NativeToolPlan, nativeOutputs, planNativeTools } from './native-tools.js';

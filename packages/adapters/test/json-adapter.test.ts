@@ -1,7 +1,8 @@
 import { AdapterParseError, InputField, OutputField, type Signature, signature } from '@dspy-ts/core';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { JSONAdapter, structuredOutputSchema, structuredResponseFormat } from '../src/index.js';
+import { JSONAdapter } from '../src/index.js';
+import { structuredOutputSchema, structuredResponseFormat } from '../src/internal.js';
 
 const json = new JSONAdapter();
 const COT_INT = signature('question -> reasoning, answer: int') as Signature;

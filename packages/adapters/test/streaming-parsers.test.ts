@@ -1,7 +1,8 @@
 import { type Signature, signature } from '@dspy-ts/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ChatAdapter, chatSections, JSONAdapter, XMLAdapter } from '../src/index.js';
+import { ChatAdapter, JSONAdapter, XMLAdapter } from '../src/index.js';
+import { chatSections } from '../src/internal.js';
 import { isBlank } from '../src/python-text.js';
 import { ChatStreamParser, matchHeader } from '../src/streaming/chat-stream.js';
 import { type FieldDelta, type FieldStreamParser, isPySpace } from '../src/streaming/field-text.js';

@@ -1,7 +1,5 @@
 export type { Adapter, AdapterCallOptions, AdapterStreamEvent, Demo } from './adapter/types.js';
-export { isAdapter } from './adapter/types.js';
-export type { CallFrame, InputSupplier } from './call-context.js';
-export { activeCallId, isObserving, withCallbacks } from './callbacks/dispatch.js';
+export { activeCallId } from './callbacks/dispatch.js';
 export type { Callback, CallKind, LmRetry } from './callbacks/types.js';
 export {
   AdapterParseError,
@@ -22,17 +20,14 @@ export {
   LMUnexpectedError,
   LMUnsupportedModelError,
   MetricError,
-  SessionStateError,
   SignatureError,
   type SignatureLike,
-  VersionConflictError,
 } from './errors.js';
 export { LMCache, type LMCacheOptions } from './lm/cache.js';
 export { type DummyAnswer, DummyLM, type DummyRule } from './lm/dummy.js';
 export { formatHistory } from './lm/inspect-history.js';
 export { DEFAULT_TIMEOUT_MS, LM, type LMOptions } from './lm/lm.js';
 export { PROVIDERS, type Provider, type ResponseFormatSupport } from './lm/providers.js';
-export { requestLm, streamLm } from './lm/request.js';
 export type { LMStateOptions } from './lm/state.js';
 export type {
   ChatMessage,
@@ -45,12 +40,10 @@ export type {
   LMToolCall,
   Usage,
 } from './lm/types.js';
-export { isLanguageModel } from './lm/types.js';
-export { isTrackingUsage, recordLmUsage, trackUsage, type UsageByModel } from './lm/usage-tracker.js';
+export { trackUsage, type UsageByModel } from './lm/usage-tracker.js';
 export { ChainOfThought, type ChainOfThoughtOptions } from './predict/chain-of-thought.js';
-export { type AnyPredict, Predict, type PreparedCall } from './predict/predict.js';
+export { type AnyPredict, Predict } from './predict/predict.js';
 export { ReAct, type ReActInputs, type ReActOptions, type ReActPrediction } from './predict/react.js';
-export { currentStreamSink, type StreamSink, withStreamSink } from './predict/stream-sink.js';
 export { type StreamEvent, type StreamifyOptions, streamify } from './predict/streamify.js';
 export type {
   InputsOf,
@@ -61,12 +54,11 @@ export type {
   SignatureInput,
   TypedPrediction,
 } from './predict/types.js';
-export { Example, type ExampleData, toPlain } from './primitives/example.js';
+export { Example, type ExampleData } from './primitives/example.js';
 export { History, type HistoryMessage } from './primitives/history.js';
 export {
   type ForwardInput,
   type ForwardOutput,
-  isParameter,
   type LoadStateOptions,
   Module,
   PARAMETER,
@@ -74,21 +66,11 @@ export {
   type ProgramState,
 } from './primitives/module.js';
 export { Completions, Prediction } from './primitives/prediction.js';
-export {
-  DSPY_TS_VERSION,
-  DSPY_VERSION,
-  dependencyVersions,
-  dspyTsVersions,
-  loadProgram,
-  programFileText,
-  saveProgram,
-} from './primitives/program-file.js';
+export { DSPY_TS_VERSION, DSPY_VERSION, loadProgram, saveProgram } from './primitives/program-file.js';
 export {
   configure,
   context,
   type Logger,
-  registerDefaultAdapter,
-  resolveAdapter,
   type Settings,
   settings,
   type TraceEntry,
@@ -101,12 +83,9 @@ export {
   InputField,
   OutputField,
 } from './signature/field.js';
-export { markFloatFields, markFloats, PyFloat } from './signature/float-values.js';
 export type { CallInputs, ParseInputs, ParseOutputs, PyType } from './signature/infer.js';
-export { inferPrefix } from './signature/infer-prefix.js';
-export { acceptsNull, type CustomTypes, pythonLiteralRepr, zodTypeName } from './signature/python-types.js';
+export type { CustomTypes } from './signature/python-types.js';
 export {
-  cleandoc,
   ensureSignature,
   type FieldPatch,
   type FieldValues,
@@ -125,4 +104,3 @@ export {
   type ToolOptions,
 } from './tool/tool.js';
 export { type ToolCall, type ToolCallResult, ToolCalls } from './tool/tool-calls.js';
-export { atomicWriteFile } from './utils/atomic-write.js';

@@ -10,8 +10,8 @@ import {
   Predict,
   Tool,
   ToolCalls,
-  withCallbacks,
 } from '../src/index.js';
+import { withCallbacks } from '../src/internal.js';
 import { FAKE_KEY, useHarness } from './lm/helpers.js';
 import { LineAdapter } from './support/test-adapter.js';
 

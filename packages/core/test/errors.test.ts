@@ -6,7 +6,6 @@ import {
   LMRateLimitError,
   SignatureError,
   signature,
-  VersionConflictError,
 } from '../src/index.js';
 
 describe('errors', () => {
@@ -43,11 +42,5 @@ describe('errors', () => {
     );
     expect(err.missingFields).toEqual(['confidence']);
     expect(err.completion).toBe('[[ ## answer ## ]]\nParis');
-  });
-
-  it('describe version conflicts with ids and versions', () => {
-    const err = new VersionConflictError({ id: 'u1', expectedVersion: 2, actualVersion: 3 });
-    expect([err.id, err.expectedVersion, err.actualVersion]).toEqual(['u1', 2, 3]);
-    expect(err.message).toContain('expected version 2');
   });
 });

@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   DSPY_TS_VERSION,
-  dspyTsVersions,
   Example,
   InputField,
   loadProgram,
@@ -14,6 +13,7 @@ import {
   Predict,
   signature,
 } from '../src/index.js';
+import { dspyTsVersions } from '../src/internal.js';
 import { orjsonFloat } from '../src/utils/orjson.js';
 
 const tempFile = async (name: string) => join(await mkdtemp(join(tmpdir(), 'dspy-ts-')), name);

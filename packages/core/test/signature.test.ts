@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { History, InputField, inferPrefix, OutputField, SignatureError, signature } from '../src/index.js';
+import { History, InputField, OutputField, SignatureError, signature } from '../src/index.js';
+import { inferPrefix } from '../src/internal.js';
 
 describe('signature strings', () => {
   it('parses names, types and order', () => {

@@ -1,4 +1,5 @@
-import { atomicWriteFile, Example, type Prediction, toPlain } from '@dspy-ts/core';
+import { Example, type Prediction } from '@dspy-ts/core';
+import { atomicWriteFile, toPlain } from '@dspy-ts/core/internal';
 import type { MetricValue } from './metric.js';
 
 /** One evaluated example: the example, the program's prediction, the metric value. */

@@ -1,5 +1,5 @@
 import { ChatAdapter } from '@dspy-ts/adapters';
-import { registerDefaultAdapter } from '@dspy-ts/core';
+import { registerDefaultAdapter } from '@dspy-ts/core/internal';
 
 // As in DSPy, using the optimizers makes ChatAdapter the adapter of programs that configure none.
 registerDefaultAdapter(new ChatAdapter());

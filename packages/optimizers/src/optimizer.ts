@@ -3,11 +3,10 @@ import {
   ConfigurationError,
   Example,
   InputError,
-  isObserving,
   type Module,
   type Prediction,
-  withCallbacks,
 } from '@dspy-ts/core';
+import { isObserving, withCallbacks } from '@dspy-ts/core/internal';
 
 /** Any program an optimizer can compile or Evaluate can run: a Module (a Session is one). */
 export type Program = Module<never, unknown>;

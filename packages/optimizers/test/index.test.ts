@@ -1,5 +1,6 @@
 import { ChatAdapter } from '@dspy-ts/adapters';
-import { context, Predict, resolveAdapter } from '@dspy-ts/core';
+import { context, Predict } from '@dspy-ts/core';
+import { resolveAdapter } from '@dspy-ts/core/internal';
 import { describe, expect, it } from 'vitest';
 import * as optimizers from '../src/index.js';
 import { BootstrapFewShot, LabeledFewShot, type OptimizerCallback } from '../src/index.js';

@@ -1,17 +1,11 @@
 import { ChatAdapter } from '@dspy-ts/adapters';
-import { registerDefaultAdapter } from '@dspy-ts/core';
+import { registerDefaultAdapter } from '@dspy-ts/core/internal';
 
 // As in DSPy, importing the session package makes ChatAdapter the default adapter.
 registerDefaultAdapter(new ChatAdapter());
 
-export {
-  ConfigurationError,
-  DspyError,
-  InputError,
-  MetricError,
-  SessionStateError,
-  VersionConflictError,
-} from '@dspy-ts/core';
+export { ConfigurationError, DspyError, InputError, MetricError } from '@dspy-ts/core';
+export { SessionStateError, VersionConflictError } from './errors.js';
 export { isHistoryLike } from './history-like.js';
 export type { Metric, ToExamplesOptions } from './linearize.js';
 export {

@@ -1,4 +1,6 @@
-import { Example, History, PyFloat, SessionStateError } from '@dspy-ts/core';
+import { Example, History } from '@dspy-ts/core';
+import { PyFloat } from '@dspy-ts/core/internal';
+import { SessionStateError } from './errors.js';
 import { MAX_NESTING } from './state-schema.js';
 import { isPlainRecord } from './turn.js';
 

@@ -1,4 +1,5 @@
-import { Example, InputError, MetricError, Prediction, SessionStateError, settings } from '@dspy-ts/core';
+import { Example, InputError, MetricError, Prediction, settings } from '@dspy-ts/core';
+import { SessionStateError } from './errors.js';
 import type { OnMetricError } from './options.js';
 import type { Turn } from './turn.js';
 

@@ -1,5 +1,7 @@
-import { History, markFloatFields, PyFloat, SessionStateError } from '@dspy-ts/core';
+import { History } from '@dspy-ts/core';
+import { markFloatFields, PyFloat } from '@dspy-ts/core/internal';
 import { z } from 'zod';
+import { SessionStateError } from './errors.js';
 import type { FieldTypes } from './field-types.js';
 import { type JsonValue, pythonJsonDumps, toJsonSafe } from './json.js';
 import type { CopyMode, HistoryPolicy, ResolvedSessionOptionsOf, SessionOptionsOf } from './options.js';

@@ -1,5 +1,4 @@
 import {
-  atomicWriteFile,
   ConfigurationError,
   Example,
   type ForwardInput,
@@ -9,9 +8,8 @@ import {
   Module,
   type StreamEvent,
   settings,
-  withCallbacks,
 } from '@dspy-ts/core';
-import { withFrame } from '@dspy-ts/core/internal';
+import { atomicWriteFile, withCallbacks, withFrame } from '@dspy-ts/core/internal';
 import { activeStateOf, defaultStateOf, finalizeTree, setDefaultState, withBoundState } from './call-tree.js';
 import { fieldTypesOf } from './field-types.js';
 import { buildHistory, type MessageFilter } from './history-builder.js';

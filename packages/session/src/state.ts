@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { atomicWriteFile, History, InputError, PyFloat, SessionStateError } from '@dspy-ts/core';
+import { History, InputError } from '@dspy-ts/core';
+import { atomicWriteFile, PyFloat } from '@dspy-ts/core/internal';
+import { SessionStateError } from './errors.js';
 import { type JsonValue, pythonJsonDumps, toJsonSafe } from './json.js';
 import { formatPath, readStateJson, type StateJson } from './state-schema.js';
 import { frozenRecord, isPlainRecord, type Turn } from './turn.js';

@@ -1,5 +1,5 @@
-import { LMAbortError, type Module, type Prediction, type StreamEvent, type StreamSink } from '@dspy-ts/core';
-import { FrameSlot, withFrame } from '@dspy-ts/core/internal';
+import { LMAbortError, type Module, type Prediction, type StreamEvent } from '@dspy-ts/core';
+import { FrameSlot, type StreamSink, withFrame } from '@dspy-ts/core/internal';
 
 /** What the stream's queue carries, in the order the run produced it. */
 type Item =

@@ -2,16 +2,8 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChatAdapter } from '@dspy-ts/adapters';
-import {
-  ChainOfThought,
-  context,
-  DummyLM,
-  History,
-  Module,
-  Predict,
-  resolveAdapter,
-  type StreamEvent,
-} from '@dspy-ts/core';
+import { ChainOfThought, context, DummyLM, History, Module, Predict, type StreamEvent } from '@dspy-ts/core';
+import { resolveAdapter } from '@dspy-ts/core/internal';
 import { sessionify } from '@dspy-ts/session';
 import { describe, expect, it } from 'vitest';
 import { StreamingLineAdapter } from './support.js';

@@ -1,8 +1,8 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigurationError, context, History, InputError, Module, SessionStateError } from '@dspy-ts/core';
-import { type Session, SessionState, sessionify, type Turn } from '@dspy-ts/session';
+import { ConfigurationError, context, History, InputError, Module } from '@dspy-ts/core';
+import { type Session, SessionState, SessionStateError, sessionify, type Turn } from '@dspy-ts/session';
 import { describe, expect, it } from 'vitest';
 import { captureLogger, deferred, echoPredict, messagesOf } from './support.js';
 

@@ -1,5 +1,5 @@
-import { type Example, type History, InputError, Module, Prediction, SessionStateError } from '@dspy-ts/core';
-import { Session, sessionify } from '@dspy-ts/session';
+import { type Example, type History, InputError, Module, Prediction } from '@dspy-ts/core';
+import { Session, SessionStateError, sessionify } from '@dspy-ts/session';
 import { describe, expect, it } from 'vitest';
 import { echoPredict, fakePredict } from './support.js';
 

@@ -1,8 +1,8 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { context, DummyLM, Example, History, Module, Predict, SessionStateError } from '@dspy-ts/core';
-import { Session, sessionify } from '@dspy-ts/session';
+import { context, DummyLM, Example, History, Module, Predict } from '@dspy-ts/core';
+import { Session, SessionStateError, sessionify } from '@dspy-ts/session';
 import { describe, expect, it } from 'vitest';
 import { echoPredict, fakePredict, LineAdapter } from './support.js';
 

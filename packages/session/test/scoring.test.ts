@@ -1,5 +1,5 @@
-import { context, Example, History, MetricError, type Prediction, SessionStateError } from '@dspy-ts/core';
-import { sessionify } from '@dspy-ts/session';
+import { context, Example, History, MetricError, type Prediction } from '@dspy-ts/core';
+import { SessionStateError, sessionify } from '@dspy-ts/session';
 import { describe, expect, it } from 'vitest';
 import { captureLogger, echoPredict } from './support.js';
 

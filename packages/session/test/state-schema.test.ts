@@ -1,7 +1,8 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Predict, SessionStateError } from '@dspy-ts/core';
+import { Predict } from '@dspy-ts/core';
+import { SessionStateError } from '@dspy-ts/session';
 import { describe, expect, it } from 'vitest';
 import { FileStore, Session, SessionState } from '../src/index.js';
 

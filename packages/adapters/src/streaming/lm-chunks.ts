@@ -1,12 +1,5 @@
-import {
-  type AdapterStreamEvent,
-  type LanguageModel,
-  type LMRequest,
-  type LMResponse,
-  type LMStreamChunk,
-  requestLm,
-  streamLm,
-} from '@dspy-ts/core';
+import type { AdapterStreamEvent, LanguageModel, LMRequest, LMResponse, LMStreamChunk } from '@dspy-ts/core';
+import { requestLm, streamLm } from '@dspy-ts/core/internal';
 
 /**
  * The LM's stream; an LM without `stream` answers with one request, replayed as a single chunk.

@@ -5,9 +5,9 @@ import {
   type AdapterStreamEvent,
   type ChatMessage,
   type Demo,
-  requestLm,
   type Signature,
 } from '../../src/index.js';
+import { requestLm } from '../../src/internal.js';
 
 /**
  * A tiny adapter for core tests (the real ones live in @dspy-ts/adapters): one `name: value` line

@@ -1,11 +1,5 @@
-import {
-  ConfigurationError,
-  type Example,
-  InputError,
-  isLanguageModel,
-  type LanguageModel,
-  settings,
-} from '@dspy-ts/core';
+import { ConfigurationError, type Example, InputError, type LanguageModel, settings } from '@dspy-ts/core';
+import { isLanguageModel } from '@dspy-ts/core/internal';
 import {
   type CompileOptions,
   checkExamples,

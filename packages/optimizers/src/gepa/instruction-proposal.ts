@@ -1,5 +1,6 @@
-import { pyStrip } from '@dspy-ts/adapters';
-import { DspyError, type LanguageModel, requestLm } from '@dspy-ts/core';
+import { pyStrip } from '@dspy-ts/adapters/internal';
+import { DspyError, type LanguageModel } from '@dspy-ts/core';
+import { requestLm } from '@dspy-ts/core/internal';
 import type { ReflectiveExample } from './reflective-dataset.js';
 
 /** gepa's default reflection prompt; `<curr_param>` and `<side_info>` are filled in. */

@@ -1,4 +1,5 @@
-import { ChatAdapter, pyText } from '@dspy-ts/adapters';
+import { ChatAdapter } from '@dspy-ts/adapters';
+import { pyText } from '@dspy-ts/adapters/internal';
 import {
   ConfigurationError,
   DspyError,

@@ -1,8 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { atomicWriteFile, ConfigurationError, VersionConflictError } from '@dspy-ts/core';
+import { ConfigurationError } from '@dspy-ts/core';
+import { atomicWriteFile } from '@dspy-ts/core/internal';
 import { z } from 'zod';
+import { VersionConflictError } from '../errors.js';
 import { withFileLock } from './file-lock.js';
 import { fileStemForId, idForFileStem } from './file-names.js';
 import type { ListOptions, PutOptions, SessionStore, StoredSession } from './types.js';

@@ -1,4 +1,4 @@
-import { VersionConflictError } from '@dspy-ts/core';
+import { VersionConflictError } from '../errors.js';
 import type { ListOptions, PutOptions, SessionStore, StoredSession } from './types.js';
 import {
   assertId,

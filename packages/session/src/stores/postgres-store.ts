@@ -1,4 +1,5 @@
-import { ConfigurationError, SessionStateError, settings, VersionConflictError } from '@dspy-ts/core';
+import { ConfigurationError, settings } from '@dspy-ts/core';
+import { SessionStateError, VersionConflictError } from '../errors.js';
 import { importOptional } from './optional-import.js';
 import type { ListOptions, PutOptions, SessionStore, StoredSession } from './types.js';
 import {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { ConfigurationError, SessionStateError, settings, VersionConflictError } from '@dspy-ts/core';
+import { ConfigurationError, settings } from '@dspy-ts/core';
+import { SessionStateError, VersionConflictError } from '../errors.js';
 import { importOptional } from './optional-import.js';
 import type { ListOptions, PutOptions, SessionStore, StoredSession } from './types.js';
 import {

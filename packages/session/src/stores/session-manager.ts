@@ -7,8 +7,8 @@ import {
   InputError,
   type Module,
   settings,
-  VersionConflictError,
 } from '@dspy-ts/core';
+import { VersionConflictError } from '../errors.js';
 import type { ToExamplesOptions } from '../linearize.js';
 import { KeyedFifo } from '../lock.js';
 import { type AnyModule, Session, type SessionInputs, type SessionOptions } from '../session.js';

@@ -1,4 +1,5 @@
-import { InputError, SessionStateError } from '@dspy-ts/core';
+import { InputError } from '@dspy-ts/core';
+import { SessionStateError } from '../errors.js';
 import type { SessionStateDict } from '../state.js';
 import { formatPath, readStateJson } from '../state-schema.js';
 

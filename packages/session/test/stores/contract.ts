@@ -1,4 +1,5 @@
-import { InputError, SessionStateError, VersionConflictError } from '@dspy-ts/core';
+import { InputError } from '@dspy-ts/core';
+import { SessionStateError, VersionConflictError } from '@dspy-ts/session';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SessionStateJSON, SessionStore } from '../../src/stores/types.js';
 import { appendTurn, emptyState, stateWith } from './fixtures.js';

@@ -3,7 +3,8 @@ import { mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'nod
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigurationError, SessionStateError } from '@dspy-ts/core';
+import { ConfigurationError } from '@dspy-ts/core';
+import { SessionStateError } from '@dspy-ts/session';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { takeOverDeadLock } from '../../src/stores/file-lock.js';
 import { fileStemForId, idForFileStem } from '../../src/stores/file-names.js';

@@ -1,5 +1,6 @@
 import { ChatAdapter } from '@dspy-ts/adapters';
-import { context, DummyLM, type History, type LMRequest, Predict, SessionStateError } from '@dspy-ts/core';
+import { context, DummyLM, type History, type LMRequest, Predict } from '@dspy-ts/core';
+import { SessionStateError } from '@dspy-ts/session';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SessionManager } from '../../src/stores/session-manager.js';
 import type { StoreHarness } from './contract.js';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ConfigurationError, SessionStateError } from '@dspy-ts/core';
+import { ConfigurationError } from '@dspy-ts/core';
+import { SessionStateError } from '@dspy-ts/session';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PostgresStore } from '../../src/stores/postgres-store.js';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ConfigurationError, context, SessionStateError } from '@dspy-ts/core';
+import { ConfigurationError, context } from '@dspy-ts/core';
+import { SessionStateError } from '@dspy-ts/session';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

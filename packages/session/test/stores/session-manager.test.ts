@@ -1,14 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ConfigurationError,
-  History,
-  InputError,
-  Module,
-  Prediction,
-  VersionConflictError,
-} from '@dspy-ts/core';
+import { ConfigurationError, History, InputError, Module, Prediction } from '@dspy-ts/core';
+import { VersionConflictError } from '@dspy-ts/session';
 import { describe, expect, it } from 'vitest';
 import { FileStore } from '../../src/stores/file-store.js';
 import { MemoryStore } from '../../src/stores/memory-store.js';
