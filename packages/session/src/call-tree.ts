@@ -33,13 +33,10 @@ export function withBoundState<T>(session: object, state: SessionState, fn: () =
 
 /** `rootState.nodeStates[path]`, created on demand with the session's default seed and memory. */
 function nodeStateIn(session: object, rootState: SessionState, path: string): SessionState {
-  let state = rootState.nodeStates[path];
-  if (!state) {
+  return rootState.nodeState(path, () => {
     const seed = defaultStateOf(session);
-    state = new SessionState({ initialHistory: seed.initialHistory, l2Memory: seed.l2Memory });
-    rootState.nodeStates[path] = state;
-  }
-  return state;
+    return new SessionState({ initialHistory: seed.initialHistory, l2Memory: seed.l2Memory });
+  });
 }
 
 /**

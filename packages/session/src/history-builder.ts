@@ -7,6 +7,12 @@ export interface MessageFilter {
   readonly historyInputFields: ReadonlySet<string> | undefined;
 }
 
+/** How a session reads a state as History: the message filter, the seed when the state has none, the window. */
+export interface HistoryView extends MessageFilter {
+  readonly initialHistory: History | undefined;
+  readonly maxTurns: number | undefined;
+}
+
 /**
  * One turn's history message: inputs in order (minus excluded keys, and only allowed ones when an
  * allow-list is set), then outputs (minus excluded keys; an output overwrites an input of the same
@@ -26,112 +32,74 @@ export function buildMessage(turn: Turn, filter: MessageFilter): HistoryMessage 
 }
 
 /**
- * The messages of one state's history, shared by every snapshot: an append-only array of frozen
+ * The history messages of one state, shared by every snapshot: an append-only array of frozen
  * messages, `[seed..., turn0, turn1, ...]`, of which `[start, end)` is live. Each snapshot is a
- * `History.view` over it, so N turns cost O(N) memory instead of Python's O(N^2) copies.
+ * `History.view` over it, so N turns cost O(N) memory instead of Python's O(N^2) copies. Its
+ * SessionState tells it about pops and front trims; messages of new turns are built when the
+ * next History is asked for, so building it is O(1) amortized per turn.
  *
- * Entries are never overwritten (older snapshots may still view them): after `popTurn` the next
- * append starts a fresh array from the live range, and a trim at the front either moves `start`
- * (no seed) or rebuilds (seed present).
+ * Entries are never overwritten (older snapshots may still view them): after a pop the next
+ * append starts a fresh array from the live range.
  */
-class MessageLog {
-  backing: HistoryMessage[] = [];
-  start = 0;
-  seedLength = 0;
-  /** The turns whose messages are live, in order (parallel to the messages after the seed). */
-  turns: Turn[] = [];
-  seed: History | undefined;
-  filter: MessageFilter;
+export class MessageLog {
+  readonly seed: History | undefined;
+  readonly filter: MessageFilter;
+  #backing: HistoryMessage[];
+  #start = 0;
+  readonly #seedLength: number;
+  /** How many of the state's turns, from its first, have their message in the live range. */
+  #built = 0;
 
   constructor(seed: History | undefined, filter: MessageFilter) {
-    this.filter = filter;
-    this.rebuild(seed, []);
-  }
-
-  get end(): number {
-    return this.start + this.seedLength + this.turns.length;
-  }
-
-  rebuild(seed: History | undefined, turns: readonly Turn[]): void {
     this.seed = seed;
-    this.backing = [...(seed?.messages ?? [])];
-    this.start = 0;
-    this.seedLength = this.backing.length;
-    this.turns = [];
-    for (const turn of turns) this.append(turn);
+    this.filter = filter;
+    this.#backing = [...(seed?.messages ?? [])];
+    this.#seedLength = this.#backing.length;
   }
 
-  append(turn: Turn): void {
-    if (this.backing.length !== this.end) {
-      // Stale entries past the live end (after a pop) may be viewed by old snapshots: copy, never overwrite.
-      this.backing = this.backing.slice(this.start, this.end);
-      this.start = 0;
-    }
-    this.backing.push(buildMessage(turn, this.filter));
-    this.turns.push(turn);
+  /** True when this log was built for `seed` and `filter` (by identity). */
+  serves(seed: History | undefined, filter: MessageFilter): boolean {
+    return seed === this.seed && filter === this.filter;
   }
 
-  /** Brings the log in line with `turns` (appends, pops, front trims) or rebuilds it. */
-  sync(seed: History | undefined, turns: readonly Turn[], filter: MessageFilter): void {
-    if (seed !== this.seed || filter !== this.filter) {
-      this.filter = filter;
-      this.rebuild(seed, turns);
-      return;
-    }
-    const known = this.turns;
-    if (turns.length > 0 && known.length > 0 && turns[0] !== known[0]) {
-      const dropped = known.indexOf(turns[0]!);
-      if (dropped > 0 && this.seedLength === 0) this.dropFront(dropped);
-      else {
-        this.rebuild(seed, turns);
-        return;
-      }
-    }
-    const common = Math.min(turns.length, known.length);
-    if (common > 0 && turns[common - 1] !== known[common - 1]) {
-      this.rebuild(seed, turns);
-      return;
-    }
-    if (known.length > turns.length) known.length = turns.length;
-    for (let i = known.length; i < turns.length; i++) this.append(turns[i]!);
+  get #end(): number {
+    return this.#start + this.#seedLength + this.#built;
   }
 
-  dropFront(count: number): void {
-    this.start += count;
-    this.turns.splice(0, count);
+  /** The state now has `length` turns, after pops: messages past them leave the live range. */
+  truncate(length: number): void {
+    this.#built = Math.min(this.#built, length);
+  }
+
+  /**
+   * The state dropped its `count` oldest turns. False when the log cannot follow (a seed sits
+   * before them and entries are never overwritten): the state builds a new log instead.
+   */
+  dropFront(count: number): boolean {
+    if (this.#seedLength > 0) return false;
+    const built = Math.min(count, this.#built);
+    this.#start += built;
+    this.#built -= built;
     // Compact once the dead prefix outweighs the live part, so a capped session stays bounded.
-    if (this.start > 64 && this.start > this.end - this.start) {
-      this.backing = this.backing.slice(this.start, this.end);
-      this.start = 0;
+    if (this.#start > 64 && this.#start > this.#end - this.#start) {
+      this.#backing = this.#backing.slice(this.#start, this.#end);
+      this.#start = 0;
     }
+    return true;
   }
 
-  view(maxTurns: number | undefined): History {
-    const end = this.end;
-    const from = maxTurns === undefined ? this.start : Math.max(this.start, end - maxTurns);
-    return History.view(this.backing, from, end);
+  /** The messages of `turns` (the state's, all of them), cut to the last `maxTurns` (seed messages count). */
+  view(turns: readonly Turn[], maxTurns: number | undefined): History {
+    if (this.#built < turns.length && this.#backing.length !== this.#end) {
+      // Stale entries past the live end (after a pop) may be viewed by old snapshots: copy, never overwrite.
+      this.#backing = this.#backing.slice(this.#start, this.#end);
+      this.#start = 0;
+    }
+    for (; this.#built < turns.length; this.#built++) {
+      this.#backing.push(buildMessage(turns[this.#built]!, this.filter));
+    }
+    const end = this.#end;
+    const from = maxTurns === undefined ? this.#start : Math.max(this.#start, end - maxTurns);
+    return History.view(this.#backing, from, end);
   }
-}
-
-const logs = new WeakMap<object, MessageLog>();
-
-/**
- * The history the next call of a state will see: seed messages verbatim, then one
- * message per turn, cut to the last `maxTurns` messages. Cached per state and kept in sync with
- * its turn list, so building it is O(1) amortized per turn.
- */
-export function buildHistory(
-  owner: object,
-  seed: History | undefined,
-  turns: readonly Turn[],
-  filter: MessageFilter,
-  maxTurns: number | undefined,
-): History {
-  let log = logs.get(owner);
-  if (!log) {
-    log = new MessageLog(seed, filter);
-    logs.set(owner, log);
-  }
-  log.sync(seed, turns, filter);
-  return log.view(maxTurns);
 }

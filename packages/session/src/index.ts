@@ -30,7 +30,8 @@ export {
   type SessionOptions,
   sessionify,
 } from './session.js';
-export { SessionState, type SessionStateDict, type SessionStateInit, type TurnInit } from './state.js';
+export { SessionState, type SessionStateDict, type SessionStateInit } from './state.js';
+export type { AppendOptions, StateChanges } from './state-changes.js';
 export { FileStore, type FileStoreOptions } from './stores/file-store.js';
 export { type MemoryRecord, MemoryStore, type MemoryStoreOptions } from './stores/memory-store.js';
 export { SessionManager, type SessionManagerOptions } from './stores/session-manager.js';
@@ -42,4 +43,4 @@ export type {
   SessionTurnJSON,
   StoredSession,
 } from './stores/types.js';
-export type { Turn } from './turn.js';
+export type { Turn, TurnInit } from './turn.js';

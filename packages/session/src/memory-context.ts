@@ -165,6 +165,6 @@ export async function finalizeNodes(nodes: readonly (readonly [object, SessionSt
         );
       }
     }
-    state.turns.splice(0);
+    state.reset();
   }
 }

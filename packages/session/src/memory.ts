@@ -244,7 +244,7 @@ export function getExecutionTrace(): string {
   if (!frame || !root) return '';
   const line = (name: string, session: Session) => {
     const state = activeStateOf(session);
-    return `${name}: turns=${state.turns.length} l2_chars=${state.l2Memory.length}`;
+    return `${name}: turns=${state.length} l2_chars=${state.l2Memory.length}`;
   };
   const lines = [line('root', root)];
   for (const [path, child] of treeChildren(root)) if (child instanceof Session) lines.push(line(path, child));

@@ -5,7 +5,7 @@ import { SessionStateError } from './errors.js';
 import type { FieldTypes } from './field-types.js';
 import { type JsonValue, pythonJsonDumps, toJsonSafe } from './json.js';
 import type { CopyMode, HistoryPolicy, ResolvedSessionOptionsOf, SessionOptionsOf } from './options.js';
-import { makeTurn, type SessionState, type SessionStateDict, stateFromJson } from './state.js';
+import { type SessionState, type SessionStateDict, stateFromJson } from './state.js';
 import {
   duplicateIndex,
   formatPath,
@@ -216,7 +216,7 @@ export function restoreSaved<S>(
 ): void {
   target.l2Memory = parsed.l2Memory;
   target.nodeStates = parsed.nodeStates;
-  for (const turn of parsed.turns) target.turns.push(makeTurn({ ...turn, historySnapshot: historyNow() }));
+  for (const turn of parsed.turns) target.append({ ...turn, historySnapshot: historyNow() });
 }
 
 /**

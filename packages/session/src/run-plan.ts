@@ -53,6 +53,6 @@ export function planRun(options: {
   if (options.policy === 'use_if_provided')
     return { rest, runHistory: explicit, records, passThrough: false };
   state.initialHistory = explicit;
-  state.turns.splice(0);
+  state.reset();
   return { rest, runHistory: options.historyOf(state), records, passThrough: false };
 }

@@ -12,7 +12,6 @@ import {
 import { atomicWriteFile, withCallbacks, withFrame } from '@dspy-ts/core/internal';
 import { activeStateOf, defaultStateOf, finalizeTree, setDefaultState, withBoundState } from './call-tree.js';
 import { fieldTypesOf } from './field-types.js';
-import { buildHistory, type MessageFilter } from './history-builder.js';
 import { historySupplier } from './inject.js';
 import {
   checkToExamplesOptions,
@@ -47,7 +46,7 @@ import {
 } from './persistence.js';
 import { alignOptions, copyModule, prepareModule } from './prepare.js';
 import { planRun, typeName } from './run-plan.js';
-import { makeTurn, readJsonFile, SessionState } from './state.js';
+import { readJsonFile, SessionState } from './state.js';
 import { beforeStreamedTurn, streamSession } from './stream.js';
 import { extractOutputs, isPlainRecord, recordableInputs, type Turn } from './turn.js';
 import { checkAddedTurn } from './turn-input.js';
@@ -80,7 +79,6 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
   /** The wrapped copy of the module, prepared with a History input field on every predictor. */
   readonly module: M;
   #options: ResolvedSessionOptions;
-  #filter: MessageFilter;
   #lock = new FifoLock();
 
   constructor(module: M, options: SessionOptions = {}) {
@@ -88,7 +86,6 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
     const resolved = resolveOptions<Session>(module, options);
     const copy = copyModule(module, resolved.copyMode);
     this.#options = alignOptions(resolved, prepareModule(copy, resolved));
-    this.#filter = this.#options;
     this.module = copy;
     setDefaultState(this, new SessionState({ initialHistory: resolved.initialHistory ?? null }));
   }
@@ -109,13 +106,7 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
   }
 
   #historyOf(state: SessionState): History {
-    const seed = state.initialHistory ?? this.#options.initialHistory;
-    return buildHistory(state, seed, state.turns, this.#filter, this.#options.maxTurns);
-  }
-
-  #nextIndex(state: SessionState): number {
-    if (this.#options.maxStoredTurns === undefined) return state.turns.length;
-    return (state.turns.at(-1)?.index ?? -1) + 1;
+    return state.history(this.#options);
   }
 
   /** Records one call as a turn. Also `call`, `acall`, `aforward`. */
@@ -180,21 +171,20 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
       result = await run();
       // Under session.stream the turn waits until the consumer takes the prediction (stream.ts).
       await beforeStreamedTurn(this);
-      const turn = makeTurn({
-        index: this.#nextIndex(state),
-        inputs: recordableInputs(rest, module, field),
-        outputs: extractOutputs(result, module),
-        historySnapshot: runHistory,
-      });
-      state.turns.push(turn);
-      const cap = options.maxStoredTurns;
-      if (cap !== undefined && state.turns.length > cap) state.turns.splice(0, state.turns.length - cap);
+      const turn = state.append(
+        {
+          inputs: recordableInputs(rest, module, field),
+          outputs: extractOutputs(result, module),
+          historySnapshot: runHistory,
+        },
+        options,
+      );
       await this.#notify(turn);
       return turn;
     };
     const turnInputs = {
       inputs: rest,
-      turnIndex: this.#nextIndex(state),
+      turnIndex: state.nextIndex(options),
       conversationId: state.conversationId,
     };
     await withCallbacks('Turn', this, turnInputs, recordTurn);
@@ -213,7 +203,7 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
 
   /** The recorded turns (a new array on each access; the Turn objects are the stored ones). */
   get turns(): readonly Turn[] {
-    return [...activeStateOf(this).turns];
+    return activeStateOf(this).turns.slice();
   }
 
   /** The History the next call will see (built on each access). */
@@ -223,12 +213,12 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
 
   /** Number of recorded turns (Python `len(session)`). */
   get length(): number {
-    return activeStateOf(this).turns.length;
+    return activeStateOf(this).length;
   }
 
   /** Deletes all turns; the module, options, initial history and lock stay. */
   reset(): void {
-    activeStateOf(this).turns.splice(0);
+    activeStateOf(this).reset();
   }
 
   /**
@@ -238,19 +228,17 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
   addTurn(turn: { inputs: Record<string, unknown>; outputs: Record<string, unknown> }): Turn {
     checkAddedTurn(turn, this.#options.historyField);
     const state = activeStateOf(this);
-    const added = makeTurn({
-      index: this.#nextIndex(state),
-      inputs: turn.inputs,
-      outputs: turn.outputs,
-      historySnapshot: this.#historyOf(state),
-    });
-    state.turns.push(added);
-    return added;
+    const { inputs, outputs } = turn;
+    const historySnapshot = this.#historyOf(state);
+    return state.append(
+      { inputs, outputs, historySnapshot },
+      { maxStoredTurns: this.#options.maxStoredTurns, trim: false },
+    );
   }
 
   /** Removes and returns the last turn, or undefined when there is none. */
   popTurn(): Turn | undefined {
-    return activeStateOf(this).turns.pop();
+    return activeStateOf(this).pop();
   }
 
   /** Pops up to `steps` turns and returns them last first; `steps <= 0` removes nothing. */
@@ -258,9 +246,10 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
     if (typeof steps !== 'number' || !Number.isInteger(steps)) {
       throw new InputError(`undo(steps) expects an integer; got ${describeValue(steps)}.`);
     }
-    const turns = activeStateOf(this).turns;
-    const count = Math.min(Math.max(0, steps), turns.length);
-    return turns.splice(turns.length - count, count).reverse();
+    const state = activeStateOf(this);
+    const popped: Turn[] = [];
+    for (let i = 0; i < steps && state.length > 0; i++) popped.push(state.pop()!);
+    return popped;
   }
 
   /** An independent session: same options, a copy of the module, copied turns, a fresh lock. */
@@ -286,7 +275,6 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
     }
     const copy = copyModule(module, this.#options.copyMode);
     this.#options = alignOptions(this.#options, prepareModule(copy, this.#options));
-    this.#filter = this.#options;
     (this as { module: M }).module = copy;
   }
 
@@ -295,14 +283,14 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
    * Without `gold` the example is the turn itself (inputs + snapshot -> outputs).
    */
   score(metric: Metric, gold?: Example | readonly Example[]): Promise<number[]> {
-    const turns = [...activeStateOf(this).turns];
+    const turns = activeStateOf(this).turns;
     return scoreTurns(turns, metric, gold, this.#options.historyField, this.#options.onMetricError);
   }
 
   /** One supervised Example per kept turn: `(inputs + historySnapshot) -> outputs`. */
   async toExamples(options?: ToExamplesOptions): Promise<Example[]> {
     const checked = checkToExamplesOptions(options);
-    const turns = [...activeStateOf(this).turns];
+    const turns = activeStateOf(this).turns;
     const field = this.#options.historyField;
     if (checked.metric)
       await scoreTurns(turns, checked.metric, undefined, field, this.#options.onMetricError);

@@ -3,9 +3,11 @@ import { readFile } from 'node:fs/promises';
 import { History, InputError } from '@dspy-ts/core';
 import { atomicWriteFile, PyFloat } from '@dspy-ts/core/internal';
 import { SessionStateError } from './errors.js';
+import { type HistoryView, MessageLog } from './history-builder.js';
 import { type JsonValue, pythonJsonDumps, toJsonSafe } from './json.js';
+import { type AppendOptions, StateChanges } from './state-changes.js';
 import { formatPath, readStateJson, type StateJson } from './state-schema.js';
-import { frozenRecord, isPlainRecord, type Turn } from './turn.js';
+import { checkTurnInit, isPlainRecord, makeTurn, type Turn, type TurnInit } from './turn.js';
 
 /** `SessionState.toDict()`: unlike `saveState`, snapshots are stored. */
 export interface SessionStateDict {
@@ -29,58 +31,23 @@ export interface SessionStateInit {
   nodeStates?: Readonly<Record<string, SessionState>> | undefined;
 }
 
-/** A turn as given to `new SessionState`: the snapshot defaults to an empty History. */
-export interface TurnInit {
-  index?: number | undefined;
-  inputs?: Readonly<Record<string, unknown>> | undefined;
-  outputs?: Readonly<Record<string, unknown>> | undefined;
-  historySnapshot?: History | undefined;
-  score?: number | null | undefined;
-}
-
-function checkTurnInit(turn: TurnInit, position: number): void {
-  const at = `SessionState turns[${position}]`;
-  if (turn.index !== undefined && !Number.isInteger(turn.index))
-    throw new InputError(`${at}.index must be an integer.`);
-  for (const key of ['inputs', 'outputs'] as const) {
-    if (turn[key] !== undefined && !isPlainRecord(turn[key]))
-      throw new InputError(`${at}.${key} must be a record.`);
-  }
-  if (turn.historySnapshot !== undefined && !(turn.historySnapshot instanceof History)) {
-    throw new InputError(`${at}.historySnapshot must be a History.`);
-  }
-  if (turn.score !== undefined && turn.score !== null && !Number.isFinite(turn.score)) {
-    throw new InputError(`${at}.score must be a finite number or null.`);
-  }
-}
-
-/** A stored turn with frozen copies of its inputs and outputs. */
-export function makeTurn(init: {
-  index: number;
-  inputs: Readonly<Record<string, unknown>>;
-  outputs: Readonly<Record<string, unknown>>;
-  historySnapshot: History;
-  score?: number | null | undefined;
-}): Turn {
-  return {
-    index: init.index,
-    inputs: frozenRecord(init.inputs),
-    outputs: frozenRecord(init.outputs),
-    historySnapshot: init.historySnapshot,
-    score: init.score ?? undefined,
-  };
-}
-
 /**
- * One conversation, kept outside the program: its turns, its history seed, a
- * long-term memory string and the states of child sessions. One shared Session (the program and
- * its weights) can serve many states through `session.useState(state, fn)`.
+ * One conversation, kept outside the program: its turns, its history seed, a long-term memory
+ * string and the states of child sessions. One shared Session (the program and its weights) can
+ * serve many states through `session.useState(state, fn)`.
+ *
+ * The state owns its turn list: it changes only through `append`, `pop`, `trim` and `reset`, which
+ * keep the state's history messages in step (so the next History costs O(1)) and tell a
+ * `recordChanges()` journal what happened.
  */
 export class SessionState {
-  turns: Turn[];
-  initialHistory: History | null;
-  l2Memory: string;
   nodeStates: Record<string, SessionState>;
+  #turns: Turn[] = [];
+  #turnsView: readonly Turn[] | undefined;
+  #initialHistory: History | null;
+  #l2Memory: string;
+  #log: MessageLog | undefined;
+  #changes: StateChanges | undefined;
   #conversationId: string | undefined;
 
   constructor(init: SessionStateInit = {}) {
@@ -98,25 +65,135 @@ export class SessionState {
     if (init.turns !== undefined && !Array.isArray(init.turns)) {
       throw new InputError('SessionState turns must be an array of turns.');
     }
-    this.turns = (init.turns ?? []).map((turn: TurnInit, position) => {
-      if (!isPlainRecord(turn as unknown))
-        throw new InputError(`SessionState turns[${position}] must be an object.`);
-      checkTurnInit(turn, position);
-      return makeTurn({
-        index: turn.index ?? position,
-        inputs: turn.inputs ?? {},
-        outputs: turn.outputs ?? {},
-        historySnapshot: turn.historySnapshot ?? new History(),
-        score: turn.score,
-      });
-    });
-    this.initialHistory = init.initialHistory ?? null;
-    this.l2Memory = init.l2Memory ?? '';
+    for (const [position, turn] of (init.turns ?? []).entries()) {
+      checkTurnInit(turn, `SessionState turns[${position}]`);
+      this.#push(turn, turn.index ?? position);
+    }
+    this.#initialHistory = init.initialHistory ?? null;
+    this.#l2Memory = init.l2Memory ?? '';
     this.nodeStates = { ...(init.nodeStates ?? {}) };
   }
 
+  /** The turns, oldest first: a frozen view, rebuilt only after a change. Change them with the methods below. */
+  get turns(): readonly Turn[] {
+    this.#turnsView ??= Object.freeze([...this.#turns]);
+    return this.#turnsView;
+  }
+
   get length(): number {
-    return this.turns.length;
+    return this.#turns.length;
+  }
+
+  /** Seed messages placed before all turns; `null` falls back to the session's `initialHistory`. */
+  get initialHistory(): History | null {
+    return this.#initialHistory;
+  }
+
+  set initialHistory(value: History | null) {
+    if (value !== null && !(value instanceof History)) {
+      throw new InputError('SessionState initialHistory must be a History or null.');
+    }
+    this.#initialHistory = value;
+    this.#changes?.record({ kind: 'initialHistory', value });
+  }
+
+  /** Long-term memory text (what an episodic withMemory child consolidates its turns into). */
+  get l2Memory(): string {
+    return this.#l2Memory;
+  }
+
+  set l2Memory(value: string) {
+    if (typeof value !== 'string') throw new InputError('SessionState l2Memory must be a string.');
+    this.#l2Memory = value;
+    this.#changes?.record({ kind: 'l2Memory', value });
+  }
+
+  /**
+   * The index `append` gives the next turn: the turn count, or under a stored-turn cap the last
+   * stored index + 1 (so indexes keep counting after old turns are dropped).
+   */
+  nextIndex(options: AppendOptions = {}): number {
+    if (options.maxStoredTurns === undefined) return this.#turns.length;
+    return (this.#turns.at(-1)?.index ?? -1) + 1;
+  }
+
+  /**
+   * Records a turn (its inputs and outputs are copied and frozen) and returns it. Without an
+   * `index` the turn is numbered by `nextIndex(options)`; with `maxStoredTurns` the oldest turns
+   * beyond it are then dropped, unless `trim: false`.
+   */
+  append(turn: TurnInit, options: AppendOptions = {}): Turn {
+    checkTurnInit(turn, 'SessionState.append(turn)');
+    const added = this.#push(turn, turn.index ?? this.nextIndex(options));
+    const cap = options.maxStoredTurns;
+    if (cap !== undefined && options.trim !== false && this.#turns.length > cap) {
+      this.#dropFront(this.#turns.length - cap);
+    }
+    this.#changes?.record({ kind: 'append', turn: added, options });
+    return added;
+  }
+
+  /** Removes and returns the last turn, or undefined when there is none. */
+  pop(): Turn | undefined {
+    const turn = this.#turns.pop();
+    if (turn === undefined) return undefined;
+    this.#turnsView = undefined;
+    this.#log?.truncate(this.#turns.length);
+    this.#changes?.record({ kind: 'pop' });
+    return turn;
+  }
+
+  /** Keeps only the last `keep` turns (all of them when there are fewer). */
+  trim(keep: number): void {
+    if (!Number.isInteger(keep) || keep < 0) {
+      throw new InputError(`SessionState.trim(keep) expects an integer >= 0; got ${String(keep)}.`);
+    }
+    if (this.#turns.length > keep) this.#dropFront(this.#turns.length - keep);
+    this.#changes?.record({ kind: 'trim', keep });
+  }
+
+  /** Deletes every turn; the seed, the long-term memory and the node states stay. */
+  reset(): void {
+    this.#turns = [];
+    this.#turnsView = undefined;
+    // A fresh log: old snapshots keep viewing the old one.
+    this.#log = undefined;
+    this.#changes?.record({ kind: 'reset' });
+  }
+
+  /**
+   * The History a session call on this state sees: the seed (this state's, else `view`'s), then
+   * one message per turn, cut to the last `view.maxTurns` messages. Snapshots share one array.
+   */
+  history(view: HistoryView): History {
+    const seed = this.#initialHistory ?? view.initialHistory;
+    if (!this.#log?.serves(seed, view)) this.#log = new MessageLog(seed, view);
+    return this.#log.view(this.#turns, view.maxTurns);
+  }
+
+  /** The node state at `path` (a withMemory child's), made by `create` on first use. */
+  nodeState(path: string, create: () => SessionState): SessionState {
+    let node = this.nodeStates[path];
+    if (node === undefined) {
+      node = create();
+      this.nodeStates[path] = node;
+      // A child that first runs during a recorded call is recorded from its creation.
+      if (this.#changes) this.#changes.recordNode(path, node, node.recordChanges());
+    }
+    return node;
+  }
+
+  /**
+   * Starts a journal of every change made from now on to this state and its node states (it
+   * replaces an earlier one). `changes.replayOnto(newerCopy)` re-applies them elsewhere.
+   */
+  recordChanges(): StateChanges {
+    const changes = new StateChanges();
+    this.#changes = changes;
+    for (const [path, node] of Object.entries(this.nodeStates)) {
+      changes.recordNode(path, node, node.recordChanges());
+    }
+    return changes;
   }
 
   /**
@@ -134,17 +211,18 @@ export class SessionState {
 
   /** An independent copy: turns (inputs, outputs, scores) and node states are copied. */
   fork(): SessionState {
-    const copy = new SessionState({ initialHistory: this.initialHistory, l2Memory: this.l2Memory });
-    copy.turns = this.turns.map((turn) => makeTurn(turn));
+    const copy = new SessionState({ initialHistory: this.#initialHistory, l2Memory: this.#l2Memory });
+    for (const turn of this.#turns) copy.#push(turn, turn.index);
     copy.nodeStates = Object.fromEntries(Object.entries(this.nodeStates).map(([k, v]) => [k, v.fork()]));
     return copy;
   }
 
   /** Plain JSON (snapshots included). Values JSON cannot represent throw SessionStateError. */
   toDict(): SessionStateDict {
+    const initial = this.#initialHistory;
     return {
       version: 1,
-      turns: this.turns.map((turn, i) => ({
+      turns: this.#turns.map((turn, i) => ({
         index: turn.index,
         inputs: toJsonSafe(turn.inputs, `turns[${i}].inputs`) as Record<string, JsonValue>,
         outputs: toJsonSafe(turn.outputs, `turns[${i}].outputs`) as Record<string, JsonValue>,
@@ -153,10 +231,8 @@ export class SessionState {
         },
         score: turn.score ?? null,
       })),
-      initial_history: this.initialHistory
-        ? { messages: toJsonSafe(this.initialHistory.messages, 'initial_history') }
-        : null,
-      l2_memory: this.l2Memory,
+      initial_history: initial ? { messages: toJsonSafe(initial.messages, 'initial_history') } : null,
+      l2_memory: this.#l2Memory,
       node_states: Object.fromEntries(Object.entries(this.nodeStates).map(([k, v]) => [k, v.toDict()])),
     };
   }
@@ -179,6 +255,26 @@ export class SessionState {
 
   static async loadFrom(path: string): Promise<SessionState> {
     return SessionState.fromDict(await readJsonFile(path));
+  }
+
+  /** Stores a copy of `turn` under `index`; the checked entry point of every turn. */
+  #push(turn: TurnInit, index: number): Turn {
+    const added = makeTurn({
+      index,
+      inputs: turn.inputs ?? {},
+      outputs: turn.outputs ?? {},
+      historySnapshot: turn.historySnapshot ?? new History(),
+      score: turn.score,
+    });
+    this.#turns.push(added);
+    this.#turnsView = undefined;
+    return added;
+  }
+
+  #dropFront(count: number): void {
+    this.#turns.splice(0, count);
+    this.#turnsView = undefined;
+    if (this.#log && !this.#log.dropFront(count)) this.#log = undefined;
   }
 }
 
@@ -225,15 +321,15 @@ function buildState(json: StateJson): SessionState {
     initialHistory: json.initial_history ? historyOf(json.initial_history) : null,
     l2Memory: json.l2_memory === undefined || json.l2_memory === null ? '' : String(json.l2_memory),
   });
-  state.turns = (json.turns ?? []).map((turn, i) =>
-    makeTurn({
+  for (const [i, turn] of (json.turns ?? []).entries()) {
+    state.append({
       index: turn.index ?? i,
       inputs: turn.inputs ?? {},
       outputs: turn.outputs ?? {},
       historySnapshot: historyOf(turn.history_snapshot),
       score: turn.score ?? null,
-    }),
-  );
+    });
+  }
   for (const [name, node] of Object.entries(json.node_states ?? {}))
     state.nodeStates[name] = buildState(node);
   return state;

@@ -1,4 +1,4 @@
-import { Example, type History, Predict } from '@dspy-ts/core';
+import { Example, History, InputError, Predict } from '@dspy-ts/core';
 
 /**
  * One recorded call: the caller's inputs, the module's outputs, the exact History the module ran
@@ -72,6 +72,50 @@ export function deepCopyValue<T>(value: T): T {
 /** A frozen deep copy of a record, as stored on a turn. */
 export const frozenRecord = (record: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> =>
   Object.freeze(deepCopyValue({ ...record }));
+
+/** A turn as given to `new SessionState` or `state.append`: the snapshot defaults to an empty History. */
+export interface TurnInit {
+  index?: number | undefined;
+  inputs?: Readonly<Record<string, unknown>> | undefined;
+  outputs?: Readonly<Record<string, unknown>> | undefined;
+  historySnapshot?: History | undefined;
+  score?: number | null | undefined;
+}
+
+/** Throws InputError naming `at` (e.g. `SessionState turns[2]`) when `turn` is not a TurnInit. */
+export function checkTurnInit(turn: unknown, at: string): asserts turn is TurnInit {
+  if (!isPlainRecord(turn)) throw new InputError(`${at} must be an object.`);
+  if (turn.index !== undefined && !Number.isInteger(turn.index))
+    throw new InputError(`${at}.index must be an integer.`);
+  for (const key of ['inputs', 'outputs'] as const) {
+    if (turn[key] !== undefined && !isPlainRecord(turn[key]))
+      throw new InputError(`${at}.${key} must be a record.`);
+  }
+  if (turn.historySnapshot !== undefined && !(turn.historySnapshot instanceof History)) {
+    throw new InputError(`${at}.historySnapshot must be a History.`);
+  }
+  const score = turn.score;
+  if (score !== undefined && score !== null && !(typeof score === 'number' && Number.isFinite(score))) {
+    throw new InputError(`${at}.score must be a finite number or null.`);
+  }
+}
+
+/** A stored turn with frozen copies of its inputs and outputs. */
+export function makeTurn(init: {
+  index: number;
+  inputs: Readonly<Record<string, unknown>>;
+  outputs: Readonly<Record<string, unknown>>;
+  historySnapshot: History;
+  score?: number | null | undefined;
+}): Turn {
+  return {
+    index: init.index,
+    inputs: frozenRecord(init.inputs),
+    outputs: frozenRecord(init.outputs),
+    historySnapshot: init.historySnapshot,
+    score: init.score ?? undefined,
+  };
+}
 
 /**
  * The input keys a turn records: for a Predict root only its signature's input

@@ -3,7 +3,6 @@ import {
   ConfigurationError,
   type Example,
   type ForwardOutput,
-  type History,
   InputError,
   type Module,
   settings,
@@ -12,8 +11,8 @@ import { VersionConflictError } from '../errors.js';
 import type { ToExamplesOptions } from '../linearize.js';
 import { KeyedFifo } from '../lock.js';
 import { type AnyModule, Session, type SessionInputs, type SessionOptions } from '../session.js';
-import { makeTurn, SessionState } from '../state.js';
-import type { Turn } from '../turn.js';
+import { SessionState } from '../state.js';
+import type { StateChanges } from '../state-changes.js';
 import type { SessionStore } from './types.js';
 import { assertId, checkPutOptions, showId } from './validate.js';
 
@@ -34,84 +33,13 @@ export type SessionManagerOptions = SessionOptions & {
 // Backoff between conflicting saves: full jitter under a ceiling that doubles up to this.
 const MAX_CONFLICT_BACKOFF_MS = 250;
 
-/** What one call changed in a state, re-applicable onto a newer copy of it. */
-interface StateChange {
-  /** replace_session installed a new seed. */
-  seed: { value: History | null } | undefined;
-  /** The turns the call started with are gone (replace_session, or trimmed away entirely). */
-  cleared: boolean;
-  /** New turns, as computed: their snapshots keep the history the module actually saw. */
-  appended: Turn[];
-  l2Memory: { value: string } | undefined;
-  nodes: Map<string, { change: StateChange; state: SessionState }>;
-}
-
-interface StateMark {
-  turns: readonly Turn[];
-  seed: History | null;
-  l2Memory: string;
-  nodes: Map<string, StateMark>;
-}
-
-function mark(state: SessionState): StateMark {
-  return {
-    turns: [...state.turns],
-    seed: state.initialHistory,
-    l2Memory: state.l2Memory,
-    nodes: new Map(Object.entries(state.nodeStates).map(([path, node]) => [path, mark(node)])),
-  };
-}
-
-const EMPTY_MARK: StateMark = { turns: [], seed: null, l2Memory: '', nodes: new Map() };
-
-function changeSince(before: StateMark, after: SessionState): StateChange | undefined {
-  const known = new Set(before.turns);
-  const kept = after.turns.filter((turn) => known.has(turn));
-  const change: StateChange = {
-    seed: after.initialHistory === before.seed ? undefined : { value: after.initialHistory },
-    cleared: before.turns.length > 0 && kept.length === 0,
-    appended: after.turns.filter((turn) => !known.has(turn)),
-    l2Memory: after.l2Memory === before.l2Memory ? undefined : { value: after.l2Memory },
-    nodes: new Map(),
-  };
-  for (const [path, node] of Object.entries(after.nodeStates)) {
-    const nodeChange = changeSince(before.nodes.get(path) ?? EMPTY_MARK, node);
-    if (nodeChange !== undefined) change.nodes.set(path, { change: nodeChange, state: node });
-  }
-  const changed =
-    change.seed !== undefined ||
-    change.cleared ||
-    change.appended.length > 0 ||
-    change.l2Memory !== undefined ||
-    change.nodes.size > 0;
-  return changed ? change : undefined;
-}
-
-/** Replays `change` onto `target` (a newer state): indexes and the stored-turn cap as a Session would. */
-function applyChange(target: SessionState, change: StateChange, maxStoredTurns: number | undefined): void {
-  if (change.seed !== undefined) target.initialHistory = change.seed.value;
-  if (change.cleared) target.turns.splice(0);
-  for (const turn of change.appended) {
-    const index = maxStoredTurns === undefined ? target.turns.length : (target.turns.at(-1)?.index ?? -1) + 1;
-    target.turns.push(makeTurn({ ...turn, index }));
-    if (maxStoredTurns !== undefined && target.turns.length > maxStoredTurns) {
-      target.turns.splice(0, target.turns.length - maxStoredTurns);
-    }
-  }
-  if (change.l2Memory !== undefined) target.l2Memory = change.l2Memory.value;
-  for (const [path, node] of change.nodes) {
-    const existing = target.nodeStates[path];
-    if (existing === undefined) target.nodeStates[path] = node.state;
-    else applyChange(existing, node.change, maxStoredTurns);
-  }
-}
-
 /**
  * One shared program, one conversation per user, kept in a SessionStore so that any process or
  * machine can serve any user. `call(userId, inputs)` loads that user's SessionState, runs the
  * shared Session with it, and saves it with an optimistic version check. On a conflict (another
- * process saved the same user meanwhile) it reloads and appends the turn it already computed: the
- * LM is never called twice, and no turn is lost or duplicated.
+ * process saved the same user meanwhile) it reloads and replays the call's changes (the state's
+ * `recordChanges()` journal, with the turn it already computed): the LM is never called twice,
+ * and no turn is lost or duplicated.
  */
 export class SessionManager<M extends AnyModule = Module> {
   /** The shared blueprint (program, weights, options); `session.updateModule(...)` hot-swaps it. */
@@ -176,7 +104,7 @@ export class SessionManager<M extends AnyModule = Module> {
     return { state: SessionState.fromDict(stored.state), version: stored.version };
   }
 
-  async #save(userId: string, state: SessionState, version: number, change: StateChange): Promise<void> {
+  async #save(userId: string, state: SessionState, version: number, changes: StateChanges): Promise<void> {
     let base = { state, version };
     const deadline = Date.now() + this.conflictTimeoutMs;
     for (let retry = 0; ; retry++) {
@@ -195,7 +123,7 @@ export class SessionManager<M extends AnyModule = Module> {
         await delay(wait);
       }
       base = await this.#load(userId);
-      applyChange(base.state, change, this.session.options.maxStoredTurns);
+      changes.replayOnto(base.state);
     }
   }
 
@@ -214,15 +142,14 @@ export class SessionManager<M extends AnyModule = Module> {
   async #call(userId: string, inputs: SessionInputs<M>): Promise<ForwardOutput<M>> {
     const { state, version } = await this.#load(userId);
     state.conversationId = userId;
-    const before = mark(state);
+    const changes = state.recordChanges();
     let result: ForwardOutput<M>;
     try {
       result = await this.session.useState(state, () => this.session.call(inputs));
     } catch (error) {
       // replace_session changes the state before the module runs, and that persists.
-      const change = changeSince(before, state);
-      if (change !== undefined) {
-        await this.#save(userId, state, version, change).catch((saveError: unknown) => {
+      if (!changes.isEmpty) {
+        await this.#save(userId, state, version, changes).catch((saveError: unknown) => {
           settings.logger.warn(
             `SessionManager: could not save the state of ${showId(userId)} after a failed call: ${String(saveError)}`,
           );
@@ -230,8 +157,7 @@ export class SessionManager<M extends AnyModule = Module> {
       }
       throw error;
     }
-    const change = changeSince(before, state);
-    if (change !== undefined) await this.#save(userId, state, version, change);
+    if (!changes.isEmpty) await this.#save(userId, state, version, changes);
     return result;
   }
 
