@@ -62,11 +62,10 @@ const CORE = [
 ];
 
 const ADAPTERS = [
+  'Adapter',
   'AdapterParseError',
-  'BaseAdapter',
   'ChatAdapter',
   'ConfigurationError',
-  'DspyAdapter',
   'InputError',
   'JSONAdapter',
   'LMError',

@@ -1,25 +1,14 @@
-import {
-  type AdapterCallOptions,
-  AdapterParseError,
-  type AdapterStreamEvent,
-  type Signature,
-} from '@dspy-ts/core';
-import { isRetryable } from './base-adapter.js';
-import {
-  DspyAdapter,
-  formatFieldValue,
-  headerBlocks,
-  joinUserContent,
-  type UserContentOptions,
-} from './dspy-adapter.js';
+import type { AdapterCallOptions, AdapterStreamEvent, Signature } from '@dspy-ts/core';
+import { Adapter } from './adapter.js';
+import { fieldParseError } from './field-parse-error.js';
 import { formatValue } from './format-value.js';
 import { JSONAdapter } from './json-adapter.js';
-import { applyOutputDefaults, checkOutputKeys } from './layout.js';
+import { formatFieldValue, headerBlocks, outputValue } from './layout.js';
+import { requireOutputs } from './output-defaults.js';
 import { parseValue, ValueParseError } from './parse-value.js';
 import { pyStrip, splitlines } from './python-text.js';
 import { ChatStreamParser } from './streaming/chat-stream.js';
 import type { FieldStreamParser } from './streaming/field-text.js';
-import { withoutStreamed } from './streaming/lm-chunks.js';
 import { fieldType, placeholder, requirementTypeInfo } from './type-note.js';
 
 type Values = Readonly<Record<string, unknown>>;
@@ -55,26 +44,19 @@ export function chatSections(completion: string): [string, string][] {
  * DSPy's default adapter: `[[ ## field ## ]]` sections closed by `[[ ## completed ## ]]`. On any
  * failure other than an LMError it retries once with a JSONAdapter (option `useJsonAdapterFallback`).
  */
-export class ChatAdapter extends DspyAdapter {
+export class ChatAdapter extends Adapter {
   readonly name: string = 'ChatAdapter';
   readonly useJsonAdapterFallback: boolean;
-  override readonly useNativeFunctionCalling: boolean;
 
   constructor(options: ChatAdapterOptions = {}) {
-    super();
+    super({ useNativeFunctionCalling: options.useNativeFunctionCalling ?? false });
     this.useJsonAdapterFallback = options.useJsonAdapterFallback ?? true;
-    this.useNativeFunctionCalling = options.useNativeFunctionCalling ?? false;
   }
 
-  override async call(options: AdapterCallOptions): Promise<Record<string, unknown>[]> {
-    try {
-      return await this.callOnce(options);
-    } catch (error) {
-      // DSPy retries on anything but an LM failure: parse errors, empty answers, even format bugs.
-      if (!this.useJsonAdapterFallback || !isRetryable(error, options.signal)) throw error;
-      const fallback = new JSONAdapter({ useNativeFunctionCalling: this.useNativeFunctionCalling });
-      return fallback.call(options);
-    }
+  // DSPy retries on anything but an LM failure: parse errors, empty answers, even format bugs.
+  protected override fallbackAdapter(): JSONAdapter | undefined {
+    if (!this.useJsonAdapterFallback) return undefined;
+    return new JSONAdapter({ useNativeFunctionCalling: this.useNativeFunctionCalling });
   }
 
   /**
@@ -82,18 +64,8 @@ export class ChatAdapter extends DspyAdapter {
    * completion. A failed parse falls back to a streamed JSONAdapter call as `call` does; its deltas
    * skip the fields the failed attempt already streamed.
    */
-  async *stream(options: AdapterCallOptions): AsyncGenerator<AdapterStreamEvent, void, undefined> {
-    const streamed = new Set<string>();
-    let outputs: Record<string, unknown>;
-    try {
-      outputs = yield* this.streamOnce(options, this.streamParser(options.signature), streamed);
-    } catch (error) {
-      if (!this.useJsonAdapterFallback || !isRetryable(error, options.signal)) throw error;
-      const fallback = new JSONAdapter({ useNativeFunctionCalling: this.useNativeFunctionCalling });
-      yield* withoutStreamed(fallback.stream(options), streamed);
-      return;
-    }
-    yield { type: 'done', outputs };
+  override stream(options: AdapterCallOptions): AsyncGenerator<AdapterStreamEvent, void, undefined> {
+    return this.streamCall(options, () => this.streamParser(options.signature));
   }
 
   /** The incremental parser of this adapter's completion format. */
@@ -101,7 +73,7 @@ export class ChatAdapter extends DspyAdapter {
     return new ChatStreamParser(Object.keys(signature.outputFields));
   }
 
-  protected fieldStructure(signature: Signature): string {
+  override formatFieldStructure(signature: Signature): string {
     const parts = [
       'All interactions will be structured in the following way, with the appropriate values filled in.',
       headerBlocks(Object.values(signature.inputFields), placeholder),
@@ -111,28 +83,20 @@ export class ChatAdapter extends DspyAdapter {
     return pyStrip(parts.join('\n\n'));
   }
 
-  /** The requirements sentence closing the final user message. */
-  protected outputRequirements(signature: Signature): string {
+  override userMessageOutputRequirements(signature: Signature): string {
     const fields = Object.values(signature.outputFields)
       .map((field) => `\`[[ ## ${field.name} ## ]]\`${requirementTypeInfo(field)}`)
       .join(', then ');
     return `Respond with the corresponding output fields, starting with the field ${fields}, and then ending with the marker for \`[[ ## completed ## ]]\`.`;
   }
 
-  protected userContent(signature: Signature, values: Values, options: UserContentOptions = {}): string {
-    return joinUserContent({
-      prefix: options.prefix,
-      blocks: this.presentInputs(signature, values).map(
-        (field) => `[[ ## ${field.name} ## ]]\n${formatFieldValue(field, values[field.name])}`,
-      ),
-      requirements: options.main ? this.outputRequirements(signature) : undefined,
-      suffix: options.suffix,
-    });
-  }
-
-  protected assistantContent(signature: Signature, values: Values, missing: string | undefined): string {
+  override formatAssistantMessageContent(
+    signature: Signature,
+    outputs: Values,
+    missingFieldMessage?: string,
+  ): string {
     const blocks = headerBlocks(Object.values(signature.outputFields), (field) =>
-      formatFieldValue(field, this.outputValue(values, field.name, missing)),
+      formatFieldValue(field, outputValue(outputs, field.name, missingFieldMessage)),
     );
     return `${blocks}\n\n[[ ## completed ## ]]\n`;
   }
@@ -146,20 +110,18 @@ export class ChatAdapter extends DspyAdapter {
         fields[name] = parseValue(text, fieldType(field), field.schema);
       } catch (error) {
         if (!(error instanceof ValueParseError)) throw error;
-        throw new AdapterParseError({
+        throw fieldParseError({
           adapterName: this.name,
-          completion,
           signature,
-          message: `Failed to parse field ${name} with value ${text} from the LM response. Error message: ${error.message}`,
-          missingFields: [
-            name,
-            ...Object.keys(signature.outputFields).filter((n) => n !== name && !Object.hasOwn(fields, n)),
-          ],
+          completion,
+          field: name,
+          parsed: fields,
+          valueText: text,
           cause: error,
         });
       }
     }
-    return checkOutputKeys(this.name, signature, completion, applyOutputDefaults(signature, fields));
+    return requireOutputs(this.name, signature, completion, fields);
   }
 
   /** `[[ ## key ## ]]\nvalue` sections joined by a blank line, no completed marker (DSPy's DummyLM format). */

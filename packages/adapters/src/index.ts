@@ -1,9 +1,9 @@
 // The public surface of @dspy-ts/adapters. Anything not exported here is free to change.
 export { AdapterParseError, ConfigurationError, InputError, LMError } from '@dspy-ts/core';
-export { BaseAdapter } from './base-adapter.js';
+export { Adapter, type AdapterOptions, type Attempt } from './adapter.js';
 export { ChatAdapter, type ChatAdapterOptions } from './chat-adapter.js';
-export { DspyAdapter, type UserContentOptions } from './dspy-adapter.js';
 export { JSONAdapter, type JSONAdapterOptions } from './json-adapter.js';
+export type { UserContentOptions } from './layout.js';
 export {
   TemplateAdapter,
   type TemplateAdapterOptions,

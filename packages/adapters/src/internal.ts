@@ -1,7 +1,7 @@
 // `@dspy-ts/adapters/internal`: the formatting and parsing plumbing the sibling packages
 // (@dspy-ts/session, optimizers) build on. Not public API: user code imports from
 // `@dspy-ts/adapters`; names here may change or disappear between minor versions.
-export { buildRequest } from './base-adapter.js';
+export { buildRequest } from './build-request.js';
 export { chatSections } from './chat-adapter.js';
 export { formatValue, pyJson, pyText, toJsonData } from './format-value.js';
 export { structuredOutputSchema, structuredResponseFormat, toJsonSchema } from './json-schema.js';

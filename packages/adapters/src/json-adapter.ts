@@ -3,21 +3,15 @@ import {
   AdapterParseError,
   type AdapterStreamEvent,
   type Signature,
-  settings,
 } from '@dspy-ts/core';
-import { isRetryable } from './base-adapter.js';
-import {
-  DspyAdapter,
-  formatFieldValue,
-  headerBlocks,
-  joinUserContent,
-  type UserContentOptions,
-} from './dspy-adapter.js';
+import { Adapter, type Attempt } from './adapter.js';
+import { fieldParseError } from './field-parse-error.js';
 import { isPlainObject, pyJson, toJsonData } from './format-value.js';
 import { hasOpenEndedMapping, JSON_OBJECT_FORMAT, structuredResponseFormat } from './json-schema.js';
-import { applyOutputDefaults, checkOutputKeys } from './layout.js';
+import { formatFieldValue, headerBlocks, outputValue } from './layout.js';
 import { firstBalancedObject, lenientJsonLoads } from './lenient-json.js';
 import { planNativeTools } from './native-tools.js';
+import { requireOutputs } from './output-defaults.js';
 import { parseValue, ValueParseError } from './parse-value.js';
 import { pyStrip } from './python-text.js';
 import { type JsonFieldMode, JsonStreamParser } from './streaming/json-stream.js';
@@ -57,18 +51,27 @@ const jsonStreamParser = (signature: Signature): JsonStreamParser => {
   return new JsonStreamParser(modes);
 };
 
+/** The structured-output attempt fails locally (a parse, a schema): retry in plain JSON mode. */
+const JSON_MODE_RETRY: Attempt = {
+  responseFormat: () => JSON_OBJECT_FORMAT,
+  retryWarning: 'Failed to use structured output format, falling back to JSON mode.',
+};
+
 /**
  * Answers as one JSON object. Uses native structured outputs when the LM supports them
  * (`lm.capabilities.responseFormat`, default 'json_schema' when the LM does not say: see
- * `call`), and never falls back to another adapter.
+ * `attempts`), and never falls back to another adapter.
+ *
+ * DSPy's JSONAdapter subclasses ChatAdapter; ours extends Adapter, because ChatAdapter falls back
+ * to a JSONAdapter and the two modules would import each other. What DSPy's JSONAdapter inherits
+ * from ChatAdapter (field description, task description, the `[[ ## name ## ]]` input blocks) is
+ * the Adapter default here, so nothing is written twice.
  */
-export class JSONAdapter extends DspyAdapter {
+export class JSONAdapter extends Adapter {
   readonly name: string = 'JSONAdapter';
-  override readonly useNativeFunctionCalling: boolean;
 
   constructor(options: JSONAdapterOptions = {}) {
-    super();
-    this.useNativeFunctionCalling = options.useNativeFunctionCalling ?? true;
+    super({ useNativeFunctionCalling: options.useNativeFunctionCalling ?? true });
   }
 
   /**
@@ -77,55 +80,29 @@ export class JSONAdapter extends DspyAdapter {
    * LanguageModel receives `responseFormat` as plain data it may ignore; a local parse failure in
    * structured mode still retries in json_object mode. A provider rejection (LMError) is final.
    */
-  override async call(options: AdapterCallOptions): Promise<Record<string, unknown>[]> {
+  protected override attempts(options: AdapterCallOptions): readonly Attempt[] {
     const capability = options.lm.capabilities?.responseFormat ?? 'json_schema';
-    const formatSignature = this.responseSignature(options);
-    if (capability === 'none') return this.callOnce(options);
-    if (capability === 'json_object' || hasOpenEndedMapping(formatSignature)) {
-      return this.callOnce(options, JSON_OBJECT_FORMAT);
-    }
-    try {
-      return await this.callOnce(options, structuredResponseFormat(formatSignature));
-    } catch (error) {
-      if (!isRetryable(error, options.signal)) throw error;
-      settings.logger.warn('Failed to use structured output format, falling back to JSON mode.');
-      return this.callOnce(options, JSON_OBJECT_FORMAT);
-    }
+    if (capability === 'none') return [{}];
+    // The structured output describes the prompt's outputs: without the ToolCalls one under native calling.
+    const { signature } = planNativeTools(
+      this.useNativeFunctionCalling,
+      options.lm,
+      options.signature,
+      options.inputs,
+    );
+    if (capability === 'json_object' || hasOpenEndedMapping(signature)) return [JSON_MODE_RETRY];
+    return [{ responseFormat: () => structuredResponseFormat(signature) }, JSON_MODE_RETRY];
   }
 
   /**
    * Streams choice 0 as field deltas, then `done`: the same response formats and the same
    * json_object retry as `call` (the retry's deltas skip fields the failed attempt streamed).
    */
-  async *stream(options: AdapterCallOptions): AsyncGenerator<AdapterStreamEvent, void, undefined> {
-    const streamed = new Set<string>();
-    const attempt = (responseFormat?: unknown) =>
-      this.streamOnce(options, jsonStreamParser(options.signature), streamed, responseFormat);
-    const capability = options.lm.capabilities?.responseFormat ?? 'json_schema';
-    const formatSignature = this.responseSignature(options);
-    let outputs: Record<string, unknown>;
-    if (capability === 'none') outputs = yield* attempt();
-    else if (capability === 'json_object' || hasOpenEndedMapping(formatSignature)) {
-      outputs = yield* attempt(JSON_OBJECT_FORMAT);
-    } else {
-      try {
-        outputs = yield* attempt(structuredResponseFormat(formatSignature));
-      } catch (error) {
-        if (!isRetryable(error, options.signal)) throw error;
-        settings.logger.warn('Failed to use structured output format, falling back to JSON mode.');
-        outputs = yield* attempt(JSON_OBJECT_FORMAT);
-      }
-    }
-    yield { type: 'done', outputs };
+  override stream(options: AdapterCallOptions): AsyncGenerator<AdapterStreamEvent, void, undefined> {
+    return this.streamCall(options, () => jsonStreamParser(options.signature));
   }
 
-  /** The signature the structured output describes: without the ToolCalls output under native calling. */
-  private responseSignature(options: AdapterCallOptions): Signature {
-    return planNativeTools(this.useNativeFunctionCalling, options.lm, options.signature, options.inputs)
-      .signature;
-  }
-
-  protected fieldStructure(signature: Signature): string {
+  override formatFieldStructure(signature: Signature): string {
     const outputs = Object.fromEntries(
       Object.values(signature.outputFields).map((field) => [field.name, placeholder(field)]),
     );
@@ -139,32 +116,25 @@ export class JSONAdapter extends DspyAdapter {
     return pyStrip(parts.join('\n\n'));
   }
 
-  protected outputRequirements(signature: Signature): string {
+  override userMessageOutputRequirements(signature: Signature): string {
     const fields = Object.values(signature.outputFields)
       .map((field) => `\`${field.name}\`${requirementTypeInfo(field)}`)
       .join(', then ');
     return `Respond with a JSON object in the following order of fields: ${fields}.`;
   }
 
-  protected userContent(signature: Signature, values: Values, options: UserContentOptions = {}): string {
-    return joinUserContent({
-      prefix: options.prefix,
-      blocks: this.presentInputs(signature, values).map(
-        (field) => `[[ ## ${field.name} ## ]]\n${formatFieldValue(field, values[field.name])}`,
-      ),
-      requirements: options.main ? this.outputRequirements(signature) : undefined,
-      suffix: options.suffix,
-    });
-  }
-
-  protected assistantContent(signature: Signature, values: Values, missing: string | undefined): string {
-    const outputs = Object.fromEntries(
+  override formatAssistantMessageContent(
+    signature: Signature,
+    outputs: Values,
+    missingFieldMessage?: string,
+  ): string {
+    const values = Object.fromEntries(
       Object.keys(signature.outputFields).map((name) => [
         name,
-        toJsonData(this.outputValue(values, name, missing)),
+        toJsonData(outputValue(outputs, name, missingFieldMessage)),
       ]),
     );
-    return pyJson(outputs, 2, outputsType(signature));
+    return pyJson(values, 2, outputsType(signature));
   }
 
   parse(signature: Signature, completion: string): Record<string, unknown> {
@@ -191,22 +161,18 @@ export class JSONAdapter extends DspyAdapter {
         if (!(error instanceof ValueParseError)) throw error;
         // Deviation: DSPy lets the raw pydantic error escape here; the API contract wants an
         // AdapterParseError naming the field, with the Chat adapter's wording.
-        throw new AdapterParseError({
+        throw fieldParseError({
           adapterName: this.name,
-          completion,
           signature,
-          message: `Failed to parse field ${field.name} with value ${formatFieldValue(field, value)} from the LM response. Error message: ${error.message}`,
-          missingFields: [
-            field.name,
-            ...Object.keys(signature.outputFields).filter(
-              (n) => n !== field.name && !Object.hasOwn(parsed, n),
-            ),
-          ],
+          completion,
+          field: field.name,
+          parsed,
+          valueText: formatFieldValue(field, value),
           cause: error,
         });
       }
     }
-    return checkOutputKeys(this.name, signature, completion, applyOutputDefaults(signature, parsed));
+    return requireOutputs(this.name, signature, completion, parsed);
   }
 
   /** The values as an indented JSON object (what DSPy's DummyLM sends under a JSONAdapter). */

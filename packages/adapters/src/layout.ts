@@ -1,11 +1,11 @@
-import { AdapterParseError, type Demo, type Field, History, type Signature } from '@dspy-ts/core';
+import { type Demo, type Field, History, type Signature } from '@dspy-ts/core';
+import { formatValue } from './format-value.js';
 import { dedent, pyStrip, splitlines } from './python-text.js';
-import { admitsNone } from './type-info.js';
 import { fieldType, typeDescription, visibleDesc } from './type-note.js';
 
 /**
  * The pieces of DSPy's message layout shared by the Chat, JSON and XML adapters:
- * field descriptions, the objective, demo classification, history extraction, output defaults.
+ * field descriptions, the objective, field blocks, demo classification, history extraction.
  */
 type FieldMap = Readonly<Record<string, Field>>;
 type Values = Readonly<Record<string, unknown>>;
@@ -74,37 +74,43 @@ export const INCOMPLETE_DEMO_PREFIX =
 export const NOT_SUPPLIED = 'Not supplied for this particular example. ';
 export const NOT_SUPPLIED_HISTORY = 'Not supplied for this conversation history message. ';
 
-/**
- * Output defaults, in signature order: a parsed value, else the declared default,
- * else null when the type admits None; otherwise the field stays missing.
- */
-export function applyOutputDefaults(sig: Signature, parsed: Values): Record<string, unknown> {
-  const result: Record<string, unknown> = {};
-  for (const field of Object.values(sig.outputFields)) {
-    if (Object.hasOwn(parsed, field.name)) result[field.name] = parsed[field.name];
-    else if (field.hasDefault) result[field.name] = field.default;
-    else if (admitsNone(fieldType(field))) result[field.name] = null;
-  }
-  for (const [key, value] of Object.entries(parsed)) if (!Object.hasOwn(result, key)) result[key] = value;
-  return result;
+/** How a user message is written: DSPy's `prefix`, `suffix` and `main_request`. */
+export interface UserContentOptions {
+  prefix?: string | undefined;
+  suffix?: string | undefined;
+  /** The final user message of a call: adds the output requirements sentence. */
+  mainRequest?: boolean | undefined;
 }
 
-/** DSPy's key check: every output field must be present, else AdapterParseError with the parsed part. */
-export function checkOutputKeys(
-  adapterName: string,
-  sig: Signature,
-  completion: string,
-  fields: Record<string, unknown>,
-) {
-  const missing = Object.keys(sig.outputFields).filter((name) => !Object.hasOwn(fields, name));
-  if (missing.length > 0) {
-    throw new AdapterParseError({
-      adapterName,
-      completion,
-      signature: sig,
-      parsedResult: fields,
-      missingFields: missing,
-    });
-  }
-  return fields;
+/** `formatValue` for a signature field. */
+export const formatFieldValue = (field: Field, value: unknown): string =>
+  formatValue(fieldType(field), value);
+
+/** The input fields present in the values, in signature order (Python's `k in inputs`). */
+export const presentInputs = (sig: Signature, values: Values): Field[] =>
+  Object.values(sig.inputFields).filter((field) => has(values, field.name));
+
+/** The value of an output, or the missing-field text (none given: None). */
+export const outputValue = (values: Values, name: string, missing: string | undefined): unknown =>
+  has(values, name) ? values[name] : (missing ?? null);
+
+/** The `[[ ## name ## ]]` blocks of the given fields, joined by a blank line and stripped. */
+export function headerBlocks(fields: readonly Field[], render: (field: Field) => string): string {
+  return pyStrip(fields.map((field) => `[[ ## ${field.name} ## ]]\n${render(field)}`).join('\n\n'));
+}
+
+/** DSPy's user content: prefix, the input blocks present, the requirements (main request only), suffix; stripped. */
+export function joinUserContent(parts: {
+  prefix?: string | undefined;
+  blocks: string[];
+  requirements?: string | undefined;
+  suffix?: string | undefined;
+}): string {
+  const all = [
+    parts.prefix ?? '',
+    ...parts.blocks,
+    ...(parts.requirements !== undefined ? [parts.requirements] : []),
+    parts.suffix ?? '',
+  ];
+  return pyStrip(all.join('\n\n'));
 }

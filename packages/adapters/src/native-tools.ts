@@ -1,5 +1,4 @@
 import {
-  AdapterParseError,
   ConfigurationError,
   type Field,
   type FunctionDefinition,
@@ -10,7 +9,6 @@ import {
   ToolCalls,
 } from '@dspy-ts/core';
 import type { z } from 'zod';
-import { applyOutputDefaults } from './layout.js';
 
 /**
  * Native function calling (DSPy's `_call_preprocess` / `_call_postprocess`): with it on and a model
@@ -85,45 +83,8 @@ const withoutToolFields = (signature: Signature, inputName: string, outputName: 
   return result;
 };
 
-/**
- * One choice's outputs under a plan: the text parsed with the prompt's signature (a parse failure
- * is tolerated when the model answered with tool calls), the original signature's defaults, every
- * missing output null, and the tool calls as the ToolCalls output.
- */
-export function nativeOutputs(options: {
-  adapterName: string;
-  plan: NativeToolPlan;
-  original: Signature;
-  text: string | null | undefined;
-  toolCalls: readonly LMToolCall[] | undefined;
-  parse: (signature: Signature, text: string) => Record<string, unknown>;
-}): Record<string, unknown> {
-  const { plan, original, text, parse } = options;
-  const calls = plan.outputName && options.toolCalls?.length ? options.toolCalls : undefined;
-  let value: Record<string, unknown>;
-  if (text && !calls) value = parse(plan.signature, text);
-  else if (calls) {
-    try {
-      value = text && Object.keys(plan.signature.outputFields).length > 0 ? parse(plan.signature, text) : {};
-    } catch (error) {
-      if (!(error instanceof AdapterParseError)) throw error;
-      value = {};
-    }
-  } else {
-    throw new AdapterParseError({
-      adapterName: options.adapterName,
-      completion: text === undefined || text === null ? 'None' : text,
-      signature: original,
-      message: 'The LM returned an empty or null response.',
-    });
-  }
-  const values = applyOutputDefaults(original, value);
-  for (const name of Object.keys(original.outputFields))
-    if (!Object.hasOwn(values, name)) values[name] = null;
-  if (calls && plan.outputName) {
-    values[plan.outputName] = ToolCalls.fromDictList(
-      calls.map((call) => ({ id: call.id, name: call.function.name, arguments: call.function.arguments })),
-    );
-  }
-  return values;
-}
+/** The model's tool calls as the value of the ToolCalls output. */
+export const toolCallsOutput = (calls: readonly LMToolCall[]): ToolCalls =>
+  ToolCalls.fromDictList(
+    calls.map((call) => ({ id: call.id, name: call.function.name, arguments: call.function.arguments })),
+  );

@@ -7,12 +7,13 @@ import {
   InputError,
   type Signature,
 } from '@dspy-ts/core';
-import { BaseAdapter } from './base-adapter.js';
+import { Adapter } from './adapter.js';
 import { ChatAdapter } from './chat-adapter.js';
-import { formatFieldValue } from './dspy-adapter.js';
+import { fieldParseError } from './field-parse-error.js';
 import { isPlainObject, pyJson, pyRepr, pyText, toJsonData } from './format-value.js';
-import { checkOutputKeys, demoValues, has, historyFieldName } from './layout.js';
+import { demoValues, formatFieldValue, has, historyFieldName } from './layout.js';
 import { firstBalancedObject, lenientJsonLoads, stripFences } from './lenient-json.js';
+import { checkOutputKeys } from './output-defaults.js';
 import { parseValue, ValueParseError } from './parse-value.js';
 import { pyStrip } from './python-text.js';
 import {
@@ -62,21 +63,19 @@ export interface TemplateAdapterOptions {
  * whole prompt. Demos and history are injected by directive, by function, or automatically
  * before the last user message. Never falls back to another adapter.
  */
-export class TemplateAdapter extends BaseAdapter {
+export class TemplateAdapter extends Adapter {
   readonly name = 'TemplateAdapter';
   readonly messages: readonly TemplateMessage[];
   readonly parseMode: TemplateParseMode;
-  override readonly useNativeFunctionCalling: boolean;
   readonly #helpers = new Map<string, TemplateHelper>();
 
   constructor(options: TemplateAdapterOptions) {
-    super();
     if (!options?.messages || options.messages.length === 0) {
       throw new ConfigurationError('TemplateAdapter requires at least one message template.');
     }
+    super({ useNativeFunctionCalling: options.useNativeFunctionCalling ?? false });
     this.messages = options.messages.map((m) => ({ ...m }));
     this.parseMode = options.parseMode ?? 'json';
-    this.useNativeFunctionCalling = options.useNativeFunctionCalling ?? false;
   }
 
   /** Registers `{name(key='v')}` for this adapter's templates. */
@@ -92,7 +91,8 @@ export class TemplateAdapter extends BaseAdapter {
     return ['xml', 'full_text', 'chat'].includes(this.parseMode) ? this.parseMode : 'json';
   }
 
-  format(signature: Signature, demos: readonly Demo[], inputs: Values): ChatMessage[] {
+  /** The templates are the whole prompt: DSPy's system message and format steps are not used. */
+  override format(signature: Signature, demos: readonly Demo[], inputs: Values): ChatMessage[] {
     const historyName = historyFieldName(signature);
     const rawHistory = historyName && has(inputs, historyName) ? inputs[historyName] : undefined;
     const sig = historyName ? signature.delete(historyName) : signature;
@@ -240,6 +240,7 @@ export class TemplateAdapter extends BaseAdapter {
   private typed(
     signature: Signature,
     completion: string,
+    parsed: Values,
     name: string,
     value: unknown,
     label: string,
@@ -249,9 +250,15 @@ export class TemplateAdapter extends BaseAdapter {
       return parseValue(value, fieldType(field), field.schema);
     } catch (error) {
       if (!(error instanceof ValueParseError)) throw error;
-      throw this.error(signature, completion, `Failed to parse ${label} '${name}': ${error.message}`, {
-        missingFields: [name],
+      throw fieldParseError({
+        adapterName: this.name,
+        signature,
+        completion,
+        field: name,
+        parsed,
+        valueText: pyText(value),
         cause: error,
+        message: `Failed to parse ${label} '${name}': ${error.message}`,
       });
     }
   }
@@ -266,7 +273,7 @@ export class TemplateAdapter extends BaseAdapter {
       );
     }
     // Deviation: DSPy raises the raw validation error here; the API contract wants an AdapterParseError.
-    return { [names[0]!]: this.typed(signature, completion, names[0]!, pyStrip(completion), 'field') };
+    return { [names[0]!]: this.typed(signature, completion, {}, names[0]!, pyStrip(completion), 'field') };
   }
 
   private parseXml(signature: Signature, completion: string): Record<string, unknown> {
@@ -275,7 +282,8 @@ export class TemplateAdapter extends BaseAdapter {
     for (const name of Object.keys(signature.outputFields)) {
       const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
       const match = new RegExp(`<${escaped}>([\\s\\S]*?)</${escaped}>`).exec(text);
-      if (match) fields[name] = this.typed(signature, completion, name, pyStrip(match[1]!), 'XML field');
+      if (match)
+        fields[name] = this.typed(signature, completion, fields, name, pyStrip(match[1]!), 'XML field');
     }
     const missing = Object.keys(signature.outputFields).filter((n) => !Object.hasOwn(fields, n));
     if (missing.length > 0) {
@@ -303,7 +311,7 @@ export class TemplateAdapter extends BaseAdapter {
     const fields: Record<string, unknown> = {};
     for (const name of Object.keys(signature.outputFields)) {
       if (Object.hasOwn(data, name))
-        fields[name] = this.typed(signature, completion, name, data[name], 'field');
+        fields[name] = this.typed(signature, completion, fields, name, data[name], 'field');
     }
     return checkOutputKeys(this.name, signature, completion, fields);
   }

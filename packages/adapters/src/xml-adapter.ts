@@ -1,8 +1,15 @@
 import { AdapterParseError, type Field, type Signature } from '@dspy-ts/core';
 import { ChatAdapter } from './chat-adapter.js';
-import { formatFieldValue, joinUserContent, type UserContentOptions } from './dspy-adapter.js';
+import { fieldParseError } from './field-parse-error.js';
 import { formatValue, pyText, toJsonData } from './format-value.js';
-import { applyOutputDefaults, checkOutputKeys } from './layout.js';
+import {
+  formatFieldValue,
+  joinUserContent,
+  outputValue,
+  presentInputs,
+  type UserContentOptions,
+} from './layout.js';
+import { requireOutputs } from './output-defaults.js';
 import { parseValue, ValueParseError } from './parse-value.js';
 import { type JsonSchema, pydanticSchema } from './pydantic-schema.js';
 import { pyStrip } from './python-text.js';
@@ -37,7 +44,7 @@ export class XMLAdapter extends ChatAdapter {
     return tagged(field.name, field.io === 'output' && type.kind === 'str' ? escapeOutput(text) : text);
   }
 
-  protected override fieldStructure(signature: Signature): string {
+  override formatFieldStructure(signature: Signature): string {
     const render = (field: Field) =>
       field.io === 'output' && usesNestedXml(fieldType(field))
         ? xmlSkeleton(field.name, fieldType(field))
@@ -49,7 +56,7 @@ export class XMLAdapter extends ChatAdapter {
     ].join('\n\n');
   }
 
-  protected override outputRequirements(signature: Signature): string {
+  override userMessageOutputRequirements(signature: Signature): string {
     const outputs = Object.values(signature.outputFields);
     let text = `Respond with the corresponding output fields wrapped in XML tags ${outputs.map((f) => `\`<${f.name}>\``).join(', then ')}.`;
     const nested = outputs.filter((f) => usesNestedXml(fieldType(f)));
@@ -59,28 +66,26 @@ export class XMLAdapter extends ChatAdapter {
     return text;
   }
 
-  protected override userContent(
+  override formatUserMessageContent(
     signature: Signature,
-    values: Values,
+    inputs: Values,
     options: UserContentOptions = {},
   ): string {
     return joinUserContent({
       prefix: options.prefix,
-      blocks: this.presentInputs(signature, values).map((field) =>
-        this.fieldWithValue(field, values[field.name]),
-      ),
-      requirements: options.main ? this.outputRequirements(signature) : undefined,
+      blocks: presentInputs(signature, inputs).map((field) => this.fieldWithValue(field, inputs[field.name])),
+      requirements: options.mainRequest ? this.userMessageOutputRequirements(signature) : undefined,
       suffix: options.suffix,
     });
   }
 
-  protected override assistantContent(
+  override formatAssistantMessageContent(
     signature: Signature,
-    values: Values,
-    missing: string | undefined,
+    outputs: Values,
+    missingFieldMessage?: string,
   ): string {
     const parts = Object.values(signature.outputFields).map((field) =>
-      this.fieldWithValue(field, this.outputValue(values, field.name, missing)),
+      this.fieldWithValue(field, outputValue(outputs, field.name, missingFieldMessage)),
     );
     return pyStrip(parts.join('\n\n'));
   }
@@ -129,23 +134,20 @@ export class XMLAdapter extends ChatAdapter {
           firstError ??= error;
         }
       }
-      if (!parsed) {
-        throw new AdapterParseError({
+      if (!parsed && firstError) {
+        throw fieldParseError({
           adapterName: this.name,
-          completion,
           signature,
-          message: `Failed to parse field ${field.name} with value ${pyText(value)}: ${firstError?.message ?? 'invalid value'}`,
-          missingFields: [
-            field.name,
-            ...Object.keys(signature.outputFields).filter(
-              (n) => n !== field.name && !Object.hasOwn(fields, n),
-            ),
-          ],
+          completion,
+          field: field.name,
+          parsed: fields,
+          valueText: pyText(value),
           cause: firstError,
+          message: `Failed to parse field ${field.name} with value ${pyText(value)}: ${firstError.message}`,
         });
       }
     }
-    return checkOutputKeys(this.name, signature, completion, applyOutputDefaults(signature, fields));
+    return requireOutputs(this.name, signature, completion, fields);
   }
 
   /**

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { type Adapter, ChainOfThought, type ChatMessage, context, History, LM, Predict } from '@dspy-ts/core';
+import { ChainOfThought, type ChatMessage, context, History, LM, Predict } from '@dspy-ts/core';
 import { type OpenAIServer, startOpenAIServer } from '@dspy-ts/core/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ChatAdapter, JSONAdapter, TemplateAdapter, XMLAdapter } from '../src/index.js';
+import { type Adapter, ChatAdapter, JSONAdapter, TemplateAdapter, XMLAdapter } from '../src/index.js';
 
 // End to end: Predict + the real LM client (openai SDK) against a local OpenAI-compatible server.
 // The server records the exact request bodies; the expected messages are DSPy's (FORMATS.md §12).

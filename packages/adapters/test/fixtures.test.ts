@@ -1,6 +1,5 @@
-import type { Adapter } from '@dspy-ts/core';
 import { describe, expect, it } from 'vitest';
-import { ChatAdapter, JSONAdapter } from '../src/index.js';
+import { type Adapter, ChatAdapter, JSONAdapter } from '../src/index.js';
 import { buildSignature, decode, loadFixtures } from './helpers/fixtures.js';
 
 const fixtures = loadFixtures();

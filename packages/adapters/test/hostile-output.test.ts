@@ -1,16 +1,8 @@
-import {
-  type Adapter,
-  context,
-  DummyLM,
-  InputError,
-  Predict,
-  type Signature,
-  signature,
-} from '@dspy-ts/core';
+import { context, DummyLM, InputError, Predict, type Signature, signature } from '@dspy-ts/core';
 import { exceedsDepth, MAX_NESTING } from '@dspy-ts/core/internal';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ChatAdapter, JSONAdapter, TemplateAdapter, XMLAdapter } from '../src/index.js';
+import { type Adapter, ChatAdapter, JSONAdapter, TemplateAdapter, XMLAdapter } from '../src/index.js';
 import { lenientJsonLoads, NOTHING } from '../src/lenient-json.js';
 import { literalEval } from '../src/python-literal.js';
 import { ChatStreamParser } from '../src/streaming/chat-stream.js';

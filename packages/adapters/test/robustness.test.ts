@@ -1,7 +1,7 @@
-import { type Adapter, AdapterParseError, type Signature, signature } from '@dspy-ts/core';
+import { AdapterParseError, type Signature, signature } from '@dspy-ts/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ChatAdapter, JSONAdapter, TemplateAdapter, XMLAdapter } from '../src/index.js';
+import { type Adapter, ChatAdapter, JSONAdapter, TemplateAdapter, XMLAdapter } from '../src/index.js';
 import { pyStrip } from '../src/python-text.js';
 
 const QA = signature('question -> answer') as Signature;

@@ -1,14 +1,7 @@
 import { readFileSync } from 'node:fs';
-import {
-  type Adapter,
-  type ChatMessage,
-  History,
-  OutputField,
-  type Signature,
-  signature,
-} from '@dspy-ts/core';
+import { type ChatMessage, History, OutputField, type Signature, signature } from '@dspy-ts/core';
 import { describe, expect, it } from 'vitest';
-import { ChatAdapter, JSONAdapter, XMLAdapter } from '../src/index.js';
+import { type Adapter, ChatAdapter, JSONAdapter, XMLAdapter } from '../src/index.js';
 
 interface SpecCase {
   signature: 'str' | 'int' | 'cot';

@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  type Adapter,
   type AdapterStreamEvent,
   context,
   DummyLM,
@@ -23,7 +22,7 @@ import {
 import { type OpenAIServer, startOpenAIServer } from '@dspy-ts/core/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ChatAdapter, JSONAdapter, TemplateAdapter, XMLAdapter } from '../src/index.js';
+import { type Adapter, ChatAdapter, JSONAdapter, TemplateAdapter, XMLAdapter } from '../src/index.js';
 
 const SIG = 'question -> answer, notes, score: int, tags: list[str]';
 const sig = signature(SIG) as Signature;

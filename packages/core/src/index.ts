@@ -1,4 +1,4 @@
-export type { Adapter, AdapterCallOptions, AdapterStreamEvent, Demo } from './adapter/types.js';
+export type { AdapterCallOptions, AdapterProtocol, AdapterStreamEvent, Demo } from './adapter/types.js';
 export { activeCallId } from './callbacks/dispatch.js';
 export type { Callback, CallKind, LmRetry } from './callbacks/types.js';
 export {

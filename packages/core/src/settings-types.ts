@@ -1,4 +1,4 @@
-import type { Adapter } from './adapter/types.js';
+import type { AdapterProtocol } from './adapter/types.js';
 import type { Callback } from './callbacks/types.js';
 import type { LanguageModel } from './lm/types.js';
 
@@ -16,7 +16,7 @@ export interface TraceEntry {
 
 export interface Settings {
   lm: LanguageModel | undefined;
-  adapter: Adapter | undefined;
+  adapter: AdapterProtocol | undefined;
   /** Where Predict appends trace entries; `null` (the default) disables tracing. */
   trace: TraceEntry[] | null;
   callbacks: Callback[];

@@ -1,4 +1,4 @@
-import type { Adapter } from './adapter/types.js';
+import type { AdapterProtocol } from './adapter/types.js';
 import { currentFrame, withFrame } from './call-context.js';
 import { bindCallbackScope } from './callbacks/dispatch.js';
 import { ConfigurationError } from './errors.js';
@@ -34,7 +34,7 @@ const globalSettings: Settings = {
 };
 
 const KNOWN_KEYS = new Set(Object.keys(globalSettings));
-let defaultAdapter: Adapter | undefined;
+let defaultAdapter: AdapterProtocol | undefined;
 
 const checkKeys = (values: object): void => {
   for (const key of Object.keys(values)) {
@@ -93,12 +93,12 @@ export const settings: Readonly<Settings> & { get<K extends keyof Settings>(key:
  * Registers the adapter used when none is configured. `@dspy-ts/session` and `@dspy-ts/optimizers`
  * register a ChatAdapter on import, as DSPy does.
  */
-export function registerDefaultAdapter(adapter: Adapter): void {
+export function registerDefaultAdapter(adapter: AdapterProtocol): void {
   defaultAdapter = adapter;
 }
 
 /** The adapter for a call: context/configure value, else the registered default, else an error. */
-export function resolveAdapter(): Adapter {
+export function resolveAdapter(): AdapterProtocol {
   const adapter = read('adapter') ?? defaultAdapter;
   if (!adapter) {
     throw new ConfigurationError(

@@ -1,7 +1,7 @@
 import {
-  type Adapter,
   type AdapterCallOptions,
   AdapterParseError,
+  type AdapterProtocol,
   type AdapterStreamEvent,
   type ChatMessage,
   context,
@@ -99,7 +99,7 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
  * A tiny adapter for logic tests that do not depend on ChatAdapter's text: one `name: json` line
  * per field, history messages rendered as user/assistant pairs.
  */
-export class LineAdapter implements Adapter {
+export class LineAdapter implements AdapterProtocol {
   readonly name = 'LineAdapter';
 
   format(

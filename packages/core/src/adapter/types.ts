@@ -20,10 +20,14 @@ export type AdapterStreamEvent =
   | { type: 'done'; outputs: Record<string, unknown> };
 
 /**
- * Turns a signature + demos + inputs into chat messages and a completion back into typed values.
- * Implementations (ChatAdapter, JSONAdapter, XMLAdapter, TemplateAdapter) live in @dspy-ts/adapters.
+ * What Predict and `configure({ adapter })` need of an adapter: turn a signature + demos + inputs
+ * into chat messages, call the LM, and turn each completion back into typed values.
+ *
+ * A structural interface, so core depends on no implementation. The implementations, and the
+ * `Adapter` base class users subclass (DSPy's `dspy.Adapter`), live in @dspy-ts/adapters; this is
+ * named `AdapterProtocol` so that a file importing both packages sees one `Adapter`: the class.
  */
-export interface Adapter {
+export interface AdapterProtocol {
   readonly name: string;
   format(
     signature: Signature,
@@ -45,9 +49,9 @@ export interface Adapter {
   stream?(options: AdapterCallOptions): AsyncIterable<AdapterStreamEvent>;
 }
 
-export const isAdapter = (value: unknown): value is Adapter =>
+export const isAdapter = (value: unknown): value is AdapterProtocol =>
   typeof value === 'object' &&
   value !== null &&
-  typeof (value as Adapter).format === 'function' &&
-  typeof (value as Adapter).parse === 'function' &&
-  typeof (value as Adapter).call === 'function';
+  typeof (value as AdapterProtocol).format === 'function' &&
+  typeof (value as AdapterProtocol).parse === 'function' &&
+  typeof (value as AdapterProtocol).call === 'function';

@@ -1,4 +1,4 @@
-import type { Adapter, AdapterCallOptions, Demo } from '../adapter/types.js';
+import type { AdapterCallOptions, AdapterProtocol, Demo } from '../adapter/types.js';
 import { currentFrame, type StreamSink } from '../call-context.js';
 import { ConfigurationError, SignatureError } from '../errors.js';
 import { isLanguageModel, type LanguageModel } from '../lm/types.js';
@@ -26,7 +26,7 @@ import type {
 
 /** Everything one predictor call runs with, as `Predict.preprocess` resolved it. */
 export interface PreparedCall extends AdapterCallOptions {
-  adapter: Adapter;
+  adapter: AdapterProtocol;
   inputs: Record<string, unknown>;
   /** The sink of an enclosing `streamify`, if any. */
   sink: StreamSink | undefined;

@@ -1,4 +1,4 @@
-import type { Adapter } from '../adapter/types.js';
+import type { AdapterProtocol } from '../adapter/types.js';
 import { signature } from '../signature/signature.js';
 import { pyJsonDumps } from '../tool/py-repr.js';
 
@@ -14,7 +14,10 @@ const chatValue = (value: unknown): string =>
  * `format_user_message_content` over `Signature("thought_0, ... -> x")`, every field a str). An
  * adapter without that hook gets the Chat layout.
  */
-export function formatTrajectory(adapter: Adapter, trajectory: Readonly<Record<string, unknown>>): string {
+export function formatTrajectory(
+  adapter: AdapterProtocol,
+  trajectory: Readonly<Record<string, unknown>>,
+): string {
   const keys = Object.keys(trajectory);
   if (keys.length === 0) return '';
   if (adapter.formatUserMessageContent) {

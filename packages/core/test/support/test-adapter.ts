@@ -1,7 +1,7 @@
 import {
-  type Adapter,
   type AdapterCallOptions,
   AdapterParseError,
+  type AdapterProtocol,
   type AdapterStreamEvent,
   type ChatMessage,
   type Demo,
@@ -13,7 +13,7 @@ import { requestLm } from '../../src/internal.js';
  * A tiny adapter for core tests (the real ones live in @dspy-ts/adapters): one `name: value` line
  * per field, outputs parsed back as JSON when possible.
  */
-export class LineAdapter implements Adapter {
+export class LineAdapter implements AdapterProtocol {
   readonly name = 'LineAdapter';
 
   format(
