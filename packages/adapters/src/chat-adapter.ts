@@ -1,15 +1,14 @@
 import type { AdapterCallOptions, AdapterStreamEvent, Signature } from '@dspy-ts/core';
 import { Adapter } from './adapter.js';
-import { fieldParseError } from './field-parse-error.js';
+import { parseOutputField } from './field-parse-error.js';
 import { formatValue } from './format-value.js';
 import { JSONAdapter } from './json-adapter.js';
 import { formatFieldValue, headerBlocks, outputValue } from './layout.js';
 import { requireOutputs } from './output-defaults.js';
-import { parseValue, ValueParseError } from './parse-value.js';
 import { pyStrip, splitlines } from './python-text.js';
 import { ChatStreamParser } from './streaming/chat-stream.js';
 import type { FieldStreamParser } from './streaming/field-text.js';
-import { fieldType, placeholder, requirementTypeInfo } from './type-note.js';
+import { placeholder, requirementTypeInfo } from './type-note.js';
 
 type Values = Readonly<Record<string, unknown>>;
 
@@ -103,23 +102,11 @@ export class ChatAdapter extends Adapter {
 
   parse(signature: Signature, completion: string): Record<string, unknown> {
     const fields: Record<string, unknown> = {};
+    const parse = { adapterName: this.name, signature, completion, parsed: fields };
     for (const [name, text] of chatSections(completion)) {
       const field = signature.outputFields[name];
       if (!field || Object.hasOwn(fields, name)) continue;
-      try {
-        fields[name] = parseValue(text, fieldType(field), field.schema);
-      } catch (error) {
-        if (!(error instanceof ValueParseError)) throw error;
-        throw fieldParseError({
-          adapterName: this.name,
-          signature,
-          completion,
-          field: name,
-          parsed: fields,
-          valueText: text,
-          cause: error,
-        });
-      }
+      fields[name] = parseOutputField(parse, field, text, () => ({ valueText: text }));
     }
     return requireOutputs(this.name, signature, completion, fields);
   }

@@ -5,14 +5,13 @@ import {
   type Signature,
 } from '@dspy-ts/core';
 import { Adapter, type Attempt } from './adapter.js';
-import { fieldParseError } from './field-parse-error.js';
+import { parseOutputField } from './field-parse-error.js';
 import { isPlainObject, pyJson, toJsonData } from './format-value.js';
 import { hasOpenEndedMapping, JSON_OBJECT_FORMAT, structuredResponseFormat } from './json-schema.js';
 import { formatFieldValue, headerBlocks, outputValue } from './layout.js';
 import { firstBalancedObject, lenientJsonLoads } from './lenient-json.js';
 import { planNativeTools } from './native-tools.js';
 import { requireOutputs } from './output-defaults.js';
-import { parseValue, ValueParseError } from './parse-value.js';
 import { pyStrip } from './python-text.js';
 import { type JsonFieldMode, JsonStreamParser } from './streaming/json-stream.js';
 import type { TypeInfo } from './type-info.js';
@@ -152,25 +151,14 @@ export class JSONAdapter extends Adapter {
       });
     }
     const parsed: Record<string, unknown> = {};
+    const parse = { adapterName: this.name, signature, completion, parsed };
     for (const field of Object.values(signature.outputFields)) {
       if (!Object.hasOwn(fields, field.name)) continue;
-      const value = fields[field.name];
-      try {
-        parsed[field.name] = parseValue(value, fieldType(field), field.schema);
-      } catch (error) {
-        if (!(error instanceof ValueParseError)) throw error;
-        // Deviation: DSPy lets the raw pydantic error escape here; the API contract wants an
-        // AdapterParseError naming the field, with the Chat adapter's wording.
-        throw fieldParseError({
-          adapterName: this.name,
-          signature,
-          completion,
-          field: field.name,
-          parsed,
-          valueText: formatFieldValue(field, value),
-          cause: error,
-        });
-      }
+      // Deviation: DSPy lets the raw pydantic error escape here; the API contract wants an
+      // AdapterParseError naming the field, with the Chat adapter's wording.
+      parsed[field.name] = parseOutputField(parse, field, fields[field.name], (value) => ({
+        valueText: formatFieldValue(field, value),
+      }));
     }
     return requireOutputs(this.name, signature, completion, parsed);
   }

@@ -11,9 +11,9 @@ import {
 import type { z } from 'zod';
 
 /**
- * Native function calling (DSPy's `_call_preprocess` / `_call_postprocess`): with it on and a model
- * that can, the `list[Tool]` input and the `ToolCalls` output leave the prompt, the tools go into
- * the request, and the response's tool calls become the ToolCalls output.
+ * Native function calling (DSPy's `_call_preprocess`; Adapter's postprocess does the rest): with it
+ * on and a model that can, the `list[Tool]` input and the `ToolCalls` output leave the prompt, the
+ * tools go into the request, and the response's tool calls become the ToolCalls output.
  */
 
 const elementOf = (schema: z.ZodType): unknown => {

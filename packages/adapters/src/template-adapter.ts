@@ -9,12 +9,11 @@ import {
 } from '@dspy-ts/core';
 import { Adapter } from './adapter.js';
 import { ChatAdapter } from './chat-adapter.js';
-import { fieldParseError } from './field-parse-error.js';
+import { parseOutputField } from './field-parse-error.js';
 import { isPlainObject, pyJson, pyRepr, pyText, toJsonData } from './format-value.js';
 import { demoValues, formatFieldValue, has, historyFieldName } from './layout.js';
 import { firstBalancedObject, lenientJsonLoads, stripFences } from './lenient-json.js';
 import { checkOutputKeys } from './output-defaults.js';
-import { parseValue, ValueParseError } from './parse-value.js';
 import { pyStrip } from './python-text.js';
 import {
   assistantTurn,
@@ -26,7 +25,6 @@ import {
   renderOutputs,
 } from './template-functions.js';
 import { renderTemplate } from './template-render.js';
-import { fieldType } from './type-note.js';
 
 type Values = Readonly<Record<string, unknown>>;
 
@@ -245,22 +243,11 @@ export class TemplateAdapter extends Adapter {
     value: unknown,
     label: string,
   ): unknown {
-    const field = signature.outputFields[name]!;
-    try {
-      return parseValue(value, fieldType(field), field.schema);
-    } catch (error) {
-      if (!(error instanceof ValueParseError)) throw error;
-      throw fieldParseError({
-        adapterName: this.name,
-        signature,
-        completion,
-        field: name,
-        parsed,
-        valueText: pyText(value),
-        cause: error,
-        message: `Failed to parse ${label} '${name}': ${error.message}`,
-      });
-    }
+    const parse = { adapterName: this.name, signature, completion, parsed };
+    return parseOutputField(parse, signature.outputFields[name]!, value, (raw) => ({
+      valueText: pyText(raw),
+      message: (error) => `Failed to parse ${label} '${name}': ${error.message}`,
+    }));
   }
 
   private parseFullText(signature: Signature, completion: string): Record<string, unknown> {

@@ -114,6 +114,7 @@ export class XMLAdapter extends ChatAdapter {
     }
     const groups = groupChildren(root);
     const fields: Record<string, unknown> = {};
+    const parse = { adapterName: this.name, signature, completion, parsed: fields };
     for (const field of Object.values(signature.outputFields)) {
       const elements = groups.get(field.name);
       if (!elements) continue;
@@ -135,15 +136,10 @@ export class XMLAdapter extends ChatAdapter {
         }
       }
       if (!parsed && firstError) {
-        throw fieldParseError({
-          adapterName: this.name,
-          signature,
-          completion,
-          field: field.name,
-          parsed: fields,
+        throw fieldParseError(parse, field.name, firstError, {
           valueText: pyText(value),
-          cause: firstError,
-          message: `Failed to parse field ${field.name} with value ${pyText(value)}: ${firstError.message}`,
+          message: (error) =>
+            `Failed to parse field ${field.name} with value ${pyText(value)}: ${error.message}`,
         });
       }
     }
