@@ -5,14 +5,17 @@ import { SessionState } from './state.js';
 /**
  * Which SessionState a session call acts on. Every session has a default state; `useState` binds
  * another one for an async scope; a child of a withMemory root whose state is bound uses that root
- * state's node state at its path. Kept here, beside the call tree it depends on, so the Session
- * class stays a facade and nothing reaches into its private fields.
+ * state's node state at its path. The session -> state association lives here, beside the call
+ * tree it depends on, rather than in a private field of Session: a child resolves its state through
+ * its root's binding, and the Session class stays a facade with nothing to reach into. Internal to
+ * the package (not exported from its index); the state itself changes only through its own methods.
  */
 
 /** States bound with `useState` in the current async scope, per session. */
 const bindings = new FrameSlot<ReadonlyMap<object, SessionState>>('dspy-ts.session.bindings');
 const defaults = new WeakMap<object, SessionState>();
 
+/** Gives a session its default state: the Session constructor and `fork` only. */
 export function setDefaultState(session: object, state: SessionState): void {
   defaults.set(session, state);
 }

@@ -129,6 +129,18 @@ export function linearize(
   return examples;
 }
 
+/** `session.toExamples(options)`: checks the options, scores every turn first when given a metric, then linearizes. */
+export async function turnsToExamples(
+  turns: readonly Turn[],
+  session: { readonly historyField: string; readonly onMetricError: OnMetricError },
+  options: unknown,
+): Promise<Example[]> {
+  const checked = checkToExamplesOptions(options);
+  const field = session.historyField;
+  if (checked.metric) await scoreTurns(turns, checked.metric, undefined, field, session.onMetricError);
+  return linearize(turns, field, checked);
+}
+
 const TO_EXAMPLES_KEYS = new Set([
   'metric',
   'minScore',

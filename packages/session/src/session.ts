@@ -13,13 +13,7 @@ import { atomicWriteFile, withCallbacks, withFrame } from '@dspy-ts/core/interna
 import { activeStateOf, defaultStateOf, finalizeTree, setDefaultState, withBoundState } from './call-tree.js';
 import { fieldTypesOf } from './field-types.js';
 import { historySupplier } from './inject.js';
-import {
-  checkToExamplesOptions,
-  linearize,
-  type Metric,
-  scoreTurns,
-  type ToExamplesOptions,
-} from './linearize.js';
+import { type Metric, scoreTurns, type ToExamplesOptions, turnsToExamples } from './linearize.js';
 import { FifoLock } from './lock.js';
 import {
   copyTreeRole,
@@ -288,13 +282,8 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
   }
 
   /** One supervised Example per kept turn: `(inputs + historySnapshot) -> outputs`. */
-  async toExamples(options?: ToExamplesOptions): Promise<Example[]> {
-    const checked = checkToExamplesOptions(options);
-    const turns = activeStateOf(this).turns;
-    const field = this.#options.historyField;
-    if (checked.metric)
-      await scoreTurns(turns, checked.metric, undefined, field, this.#options.onMetricError);
-    return linearize(turns, field, checked);
+  toExamples(options?: ToExamplesOptions): Promise<Example[]> {
+    return turnsToExamples(activeStateOf(this).turns, this.#options, options);
   }
 
   /** Alias of `toExamples`. */
