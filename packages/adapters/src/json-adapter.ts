@@ -4,9 +4,10 @@ import {
   type AdapterStreamEvent,
   type Signature,
 } from '@dspy-ts/core';
+import { isPlainObject } from '@dspy-ts/core/internal';
 import { Adapter, type Attempt } from './adapter.js';
 import { parseOutputField } from './field-parse-error.js';
-import { isPlainObject, pyJson, toJsonData } from './format-value.js';
+import { pyJson, toJsonData } from './format-value.js';
 import { hasOpenEndedMapping, JSON_OBJECT_FORMAT, structuredResponseFormat } from './json-schema.js';
 import { formatFieldValue, headerBlocks, outputValue } from './layout.js';
 import { firstBalancedObject, lenientJsonLoads } from './lenient-json.js';

@@ -1,5 +1,6 @@
 import { History } from '@dspy-ts/core';
-import { isPlainObject, pyRepr, pyText } from './format-value.js';
+import { isPlainObject } from '@dspy-ts/core/internal';
+import { pyRepr, pyText } from './format-value.js';
 import { lenientJsonLoads, NOTHING } from './lenient-json.js';
 import { literalEval } from './python-literal.js';
 import { pyStrip } from './python-text.js';

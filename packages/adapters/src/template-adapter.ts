@@ -7,10 +7,11 @@ import {
   InputError,
   type Signature,
 } from '@dspy-ts/core';
+import { isPlainObject } from '@dspy-ts/core/internal';
 import { Adapter } from './adapter.js';
 import { ChatAdapter } from './chat-adapter.js';
 import { parseOutputField } from './field-parse-error.js';
-import { isPlainObject, pyJson, pyRepr, pyText, toJsonData } from './format-value.js';
+import { pyJson, pyRepr, pyText, toJsonData } from './format-value.js';
 import { demoValues, formatFieldValue, has, historyFieldName } from './layout.js';
 import { firstBalancedObject, lenientJsonLoads, stripFences } from './lenient-json.js';
 import { checkOutputKeys } from './output-defaults.js';

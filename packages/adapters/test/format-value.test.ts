@@ -1,6 +1,10 @@
-import { History } from '@dspy-ts/core';
+import { readFileSync } from 'node:fs';
+import { History, signature } from '@dspy-ts/core';
+import { isPyInt } from '@dspy-ts/core/internal';
 import { describe, expect, it } from 'vitest';
-import { formatValue, pyFloat, pyJson, pyRepr, pyText } from '../src/format-value.js';
+import { formatValue, pyJson, pyRepr, pyText } from '../src/format-value.js';
+import { toolResultContent } from '../src/history-tools.js';
+import { JSONAdapter } from '../src/json-adapter.js';
 import { dedent, pyStrip, pyTitle, splitlines } from '../src/python-text.js';
 
 describe('Python text of values', () => {
@@ -8,23 +12,6 @@ describe('Python text of values', () => {
     expect([true, false, null, 5, 'x'].map((v) => pyText(v))).toEqual(['True', 'False', 'None', '5', 'x']);
     expect(pyText(1, { kind: 'float' })).toBe('1.0');
     expect(pyText(1e20)).toBe('1e+20');
-  });
-
-  it('prints floats like repr(float)', () => {
-    const cases: [number, string][] = [
-      [1, '1.0'],
-      [0.1, '0.1'],
-      [1e-4, '0.0001'],
-      [1e-5, '1e-05'],
-      [1e16, '1e+16'],
-      [1e15, '1000000000000000.0'],
-      [1.5e-7, '1.5e-07'],
-      [-2.5, '-2.5'],
-      [123456789.125, '123456789.125'],
-      [Number.NaN, 'nan'],
-      [-Infinity, '-inf'],
-    ];
-    for (const [x, text] of cases) expect(pyFloat(x)).toBe(text);
   });
 
   it('writes Python repr of strings, lists and dicts', () => {
@@ -78,5 +65,65 @@ describe('Python string primitives', () => {
 
   it('titles as str.title()', () => {
     expect(['my_field', 'camelCase', 'x2y'].map(pyTitle)).toEqual(['My_Field', 'Camelcase', 'X2Y']);
+  });
+});
+
+interface PromptRow {
+  input: string;
+  field_float: string;
+  field_list_float: string;
+  field_dict: string;
+  json_adapter_outputs: string;
+  tool_result_scalar: string;
+  tool_result_list: string;
+}
+
+// What DSPy 3.3.1 puts in prompts for these floats, recorded by
+// packages/core/test/fixtures/python/make_pycompat.py.
+const promptRows = (
+  JSON.parse(
+    readFileSync(new URL('../../core/test/fixtures/python/pycompat.json', import.meta.url), 'utf8'),
+  ) as { dspy_prompts: PromptRow[] }
+).dspy_prompts;
+const SPECIAL: Record<string, number> = { nan: Number.NaN, inf: Number.POSITIVE_INFINITY, '-inf': -Infinity };
+const float = (text: string): number => SPECIAL[text] ?? Number(text);
+// Untyped, JavaScript cannot tell 1.0 or -0.0 from an int; those rows are checked through a float type.
+const untypedRows = promptRows.filter((row) => !isPyInt(float(row.input)));
+
+describe('float values in prompts, against DSPy', () => {
+  const floatType = { kind: 'float' } as const;
+
+  it('shows a float field as str(float): nan, inf, 1e-07', () => {
+    for (const row of promptRows)
+      expect(formatValue(floatType, float(row.input)), row.input).toBe(row.field_float);
+  });
+
+  it('writes NaN and Infinity inside a list or dict as null, as pydantic serializes them', () => {
+    for (const row of promptRows) {
+      const x = float(row.input);
+      expect(formatValue({ kind: 'list', item: floatType }, [x, 1]), row.input).toBe(row.field_list_float);
+    }
+    for (const row of untypedRows) {
+      const x = float(row.input);
+      expect(formatValue(undefined, { a: x, b: [x] }), row.input).toBe(row.field_dict);
+    }
+  });
+
+  it("writes the JSON adapter's outputs object with null for NaN and Infinity", () => {
+    const sig = signature('question -> answer: float, items: list[float]');
+    for (const row of promptRows) {
+      const x = float(row.input);
+      expect(new JSONAdapter().formatCompletion({ answer: x, items: [x] }, sig), row.input).toBe(
+        row.json_adapter_outputs,
+      );
+    }
+  });
+
+  it('writes a tool result as json.dumps: NaN bare, null inside a list', () => {
+    for (const row of untypedRows) {
+      const x = float(row.input);
+      expect(toolResultContent(x), row.input).toBe(row.tool_result_scalar);
+      expect(toolResultContent([x]), row.input).toBe(row.tool_result_list);
+    }
   });
 });

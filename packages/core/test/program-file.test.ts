@@ -14,7 +14,7 @@ import {
   signature,
 } from '../src/index.js';
 import { dspyTsVersions } from '../src/internal.js';
-import { orjsonFloat } from '../src/utils/orjson.js';
+import { orjsonFloat } from '../src/python/orjson-dumps.js';
 
 const tempFile = async (name: string) => join(await mkdtemp(join(tmpdir(), 'dspy-ts-')), name);
 const node = dspyTsVersions().node;

@@ -1,4 +1,5 @@
 import { ConfigurationError, DspyError, type Example, Prediction, settings } from '@dspy-ts/core';
+import { pyFloatRepr } from '@dspy-ts/core/internal';
 import PQueue from 'p-queue';
 import { type EvaluationRow, formatTable, resultRows, saveCsv, saveJson } from './evaluate-table.js';
 import { type Metric, metricName, runMetric } from './metric.js';
@@ -32,8 +33,6 @@ export type EvaluateRunOptions = Partial<
   >
 > & { callbackMetadata?: Record<string, unknown> | undefined };
 
-/** Python's float text: `50.0`, `18.75`. */
-const pyFloat = (value: number): string => (Number.isInteger(value) ? value.toFixed(1) : String(value));
 const round = (value: number, digits: number): number => Number(value.toFixed(digits));
 
 /** The outcome of an evaluation: the average score in percent and every `[example, prediction, score]`. */
@@ -44,7 +43,7 @@ export class EvaluationResult {
   ) {}
 
   toString(): string {
-    return `EvaluationResult(score=${pyFloat(this.score)}, results=<list of ${this.results.length} results>)`;
+    return `EvaluationResult(score=${pyFloatRepr(this.score)}, results=<list of ${this.results.length} results>)`;
   }
 }
 
@@ -100,7 +99,9 @@ export class Evaluate {
       );
       const total = results.reduce((sum, [, , score]) => sum + Number(score), 0);
       const percent = (100 * total) / devset.length;
-      settings.logger.info(`Average Metric: ${total} / ${devset.length} (${pyFloat(round(percent, 1))}%)`);
+      settings.logger.info(
+        `Average Metric: ${total} / ${devset.length} (${pyFloatRepr(round(percent, 1))}%)`,
+      );
 
       const displayTable = pick('displayTable');
       const saveAsCsv = pick('saveAsCsv');
@@ -169,7 +170,7 @@ export class Evaluate {
         }
         done += 1;
         const percent = scored === 0 ? 0 : round((100 * sum) / scored, 1);
-        progress.update(done, `Average Metric: ${sum.toFixed(2)} / ${scored} (${pyFloat(percent)}%)`);
+        progress.update(done, `Average Metric: ${sum.toFixed(2)} / ${scored} (${pyFloatRepr(percent)}%)`);
       });
     }
     await queue.onIdle();

@@ -1,5 +1,5 @@
 import { Example, History } from '@dspy-ts/core';
-import { PyFloat } from '@dspy-ts/core/internal';
+import { pyJsonDumps } from '@dspy-ts/core/internal';
 import { SessionStateError } from './errors.js';
 import { MAX_NESTING } from './state-schema.js';
 import { isPlainRecord } from './turn.js';
@@ -85,44 +85,11 @@ function safeRecord(record: Record<string, unknown>, path: string, seen: Set<obj
   return out;
 }
 
-/** Python's `repr(float)`: shortest round-trip digits, exponent outside 1e-4 <= |x| < 1e16. */
-export function pyFloatRepr(x: number): string {
-  if (!Number.isFinite(x)) return 'null';
-  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
-  const [mantissa, expText] = x.toExponential().split('e') as [string, string];
-  const exp = Number(expText);
-  if (exp < -4 || exp >= 16) {
-    return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-  }
-  const text = String(x);
-  return text.includes('.') || text.includes('e') ? text : `${text}.0`;
-}
-
-// Python's json.dumps(ensure_ascii=True) escapes DEL and everything above ASCII, per UTF-16 unit.
-const asciiOnly = (json: string): string =>
-  json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-
 /**
- * `json.dumps(value, indent=2)` as Python writes it (ASCII only, `PyFloat` as `1.0`), so a session
- * saved here is byte-identical to one saved by dspy-session.
+ * The text of a session file: Python's `json.dumps(value, indent=2)` (ASCII only, PyFloat as
+ * `1.0`), so a session saved here is byte-identical to one saved by dspy-session. Python would
+ * write NaN and Infinity, which is not JSON; `toJsonSafe` has already made them null so that any
+ * JSON reader can load the file, and a non-finite number that gets past it throws rather than
+ * writing a file nothing else reads.
  */
-export function pythonJsonDumps(value: unknown, indent = ''): string {
-  if (value instanceof PyFloat) return pyFloatRepr(value.value);
-  if (value === null || value === undefined) return 'null';
-  if (typeof value === 'number') {
-    return Number.isInteger(value) && Math.abs(value) < 1e16 ? String(value) : pyFloatRepr(value);
-  }
-  if (typeof value === 'string') return asciiOnly(JSON.stringify(value));
-  if (typeof value === 'boolean') return value ? 'true' : 'false';
-  const inner = `${indent}  `;
-  if (Array.isArray(value)) {
-    if (value.length === 0) return '[]';
-    return `[\n${value.map((item) => inner + pythonJsonDumps(item, inner)).join(',\n')}\n${indent}]`;
-  }
-  const entries = Object.entries(value as Record<string, unknown>);
-  if (entries.length === 0) return '{}';
-  const body = entries.map(
-    ([k, v]) => `${inner}${asciiOnly(JSON.stringify(k))}: ${pythonJsonDumps(v, inner)}`,
-  );
-  return `{\n${body.join(',\n')}\n${indent}}`;
-}
+export const sessionFileText = (value: unknown): string => pyJsonDumps(value, { indent: 2, allowNan: false });

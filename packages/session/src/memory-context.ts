@@ -1,5 +1,5 @@
 import { History, Module, settings } from '@dspy-ts/core';
-import { FrameSlot } from '@dspy-ts/core/internal';
+import { FrameSlot, pyJsonDumps } from '@dspy-ts/core/internal';
 import type { SessionState } from './state.js';
 import type { Turn } from './turn.js';
 
@@ -77,36 +77,16 @@ export const sessionCall = new FrameSlot<SessionCall>('dspy-ts.session.call');
 
 export const currentSessionCall = (): SessionCall | undefined => sessionCall.get();
 
-/** `json.dumps(value)` as Python writes it by default, with non-ASCII kept (ensure_ascii=False). */
-export function compactJson(value: unknown, seen: Set<object> = new Set()): string {
-  if (value === null || value === undefined) return 'null';
-  if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (typeof value === 'number') {
-    if (Number.isNaN(value)) return 'NaN';
-    if (!Number.isFinite(value)) return value > 0 ? 'Infinity' : '-Infinity';
-    return String(value);
-  }
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'bigint') return String(value);
-  if (typeof value !== 'object') return JSON.stringify(String(value));
-  if (seen.has(value)) return JSON.stringify(String(value));
-  seen.add(value);
-  try {
-    if (Array.isArray(value)) return `[${value.map((v) => compactJson(v, seen)).join(', ')}]`;
-    const proto = Object.getPrototypeOf(value) as unknown;
-    const messages = (value as { messages?: unknown }).messages;
-    if (proto !== Object.prototype && proto !== null) {
-      if (value instanceof History && Array.isArray(messages)) {
-        return `{"messages": ${compactJson(messages, seen)}}`;
-      }
-      return JSON.stringify(String(value));
-    }
-    const body = Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${compactJson(v, seen)}`);
-    return `{${body.join(', ')}}`;
-  } finally {
-    seen.delete(value);
-  }
-}
+/**
+ * A turn record as prompt text: Python's `json.dumps` of the record dspy-session's safe
+ * serialization makes (non-ASCII kept). History shows its messages, any other object its `String()`;
+ * NaN and Infinity stay as Python writes them, since this text is read by a model, not a parser.
+ */
+const recordJson = (record: unknown): string =>
+  pyJsonDumps(record, {
+    ensureAscii: false,
+    default: (value) => (value instanceof History ? { messages: value.messages } : String(value)),
+  });
 
 /** The episode transcript (also `getChildL1Ledger`): three lines per turn, '' for no turns. */
 export function transcript(turns: readonly Turn[]): string {
@@ -114,8 +94,8 @@ export function transcript(turns: readonly Turn[]): string {
   for (const turn of turns) {
     lines.push(
       `- turn: ${turn.index}`,
-      `  inputs: ${compactJson(turn.inputs)}`,
-      `  outputs: ${compactJson(turn.outputs)}`,
+      `  inputs: ${recordJson(turn.inputs)}`,
+      `  outputs: ${recordJson(turn.outputs)}`,
     );
   }
   return lines.join('\n');

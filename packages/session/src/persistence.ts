@@ -3,7 +3,7 @@ import { markFloatFields, PyFloat } from '@dspy-ts/core/internal';
 import { z } from 'zod';
 import { SessionStateError } from './errors.js';
 import type { FieldTypes } from './field-types.js';
-import { type JsonValue, pythonJsonDumps, toJsonSafe } from './json.js';
+import { type JsonValue, sessionFileText, toJsonSafe } from './json.js';
 import type { CopyMode, HistoryPolicy, ResolvedSessionOptionsOf, SessionOptionsOf } from './options.js';
 import { type SessionState, type SessionStateDict, stateFromJson } from './state.js';
 import {
@@ -92,7 +92,7 @@ const historyInputFieldsEntry = (fields: ReadonlySet<string> | undefined): strin
  * whose field is typed float (`fields`), print as `1.0`: Python would otherwise read an int back.
  */
 export function savedStateText(saved: SavedSessionState, fields: FieldTypes = {}): string {
-  return pythonJsonDumps({
+  return sessionFileText({
     ...saved,
     turns: saved.turns.map((turn) => ({
       ...turn,

@@ -4,7 +4,7 @@ import { History, InputError } from '@dspy-ts/core';
 import { atomicWriteFile, PyFloat } from '@dspy-ts/core/internal';
 import { SessionStateError } from './errors.js';
 import { type HistoryView, MessageLog } from './history-builder.js';
-import { type JsonValue, pythonJsonDumps, toJsonSafe } from './json.js';
+import { type JsonValue, sessionFileText, toJsonSafe } from './json.js';
 import { type AppendOptions, StateChanges } from './state-changes.js';
 import { formatPath, readStateJson, type StateJson } from './state-schema.js';
 import { checkTurnInit, isPlainRecord, makeTurn, type Turn, type TurnInit } from './turn.js';
@@ -250,7 +250,7 @@ export class SessionState {
   /** Writes `toDict()` as JSON (atomic: a failed save leaves the old file intact). */
   async save(path: string): Promise<void> {
     const dict = this.toDict();
-    await atomicWriteFile(path, pythonJsonDumps(withFloatScores(dict)));
+    await atomicWriteFile(path, sessionFileText(withFloatScores(dict)));
   }
 
   static async loadFrom(path: string): Promise<SessionState> {

@@ -221,6 +221,33 @@ describe('withMemory (SESSION.md 12.4)', () => {
     expect(getNodeMemory()).toBe('');
   });
 
+  it("writes the transcript's values as Python's json.dumps: NaN, 1e-07, non-ASCII kept", async () => {
+    const transcripts: string[] = [];
+    class Capturing extends Module {
+      async forward({ episode_transcript }: { past_memory: string; episode_transcript: string }) {
+        transcripts.push(episode_transcript);
+        return new Prediction({ updated_memory: 'm' });
+      }
+    }
+    class Measure extends Module {
+      worker: Module = new Predict('question, data: dict -> answer: float');
+      async forward({ question }: { question: string }) {
+        return (this.worker as unknown as Callable).call({
+          question,
+          data: { x: Number.NaN },
+        }) as Promise<Prediction>;
+      }
+    }
+    const root = withMemory(new Measure(), {
+      childConfigs: { worker: { lifespan: 'episodic', consolidator: new Capturing() } },
+    });
+    const lm = new DummyLM([{ answer: '1.5e-7' }]);
+    await context({ lm }, () => root.call({ question: 'Größe?' }));
+    expect(transcripts).toEqual([
+      '- turn: 0\n  inputs: {"question": "Größe?", "data": {"x": NaN}}\n  outputs: {"answer": 1.5e-07}',
+    ]);
+  });
+
   it('SessionState.toDict/fromDict keeps nodeStates.worker and l2Memory', async () => {
     const { lm } = recordingLM();
     const root = withMemory(new Agent());

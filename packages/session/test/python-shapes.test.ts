@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,5 +99,28 @@ describe('session files as Python reads them', () => {
     expect([...loaded.options.historyInputFields!]).toEqual([]);
     expect(loaded.sessionHistory.messages).toEqual([{ answer: 'A1' }, { answer: 'A2' }]);
     expect(loaded.saveState()).toEqual(session.saveState());
+  });
+
+  it('writes the bytes dspy-session writes, with null where Python writes NaN or Infinity', async () => {
+    // Recorded by packages/core/test/fixtures/python/make_pycompat.py: five turns whose question and
+    // answer are nan, inf, -0.0, 1e16 and 1.0, scored 0.5, -0.0, 1e-07, 1.0 and 1e16.
+    const recorded = (
+      JSON.parse(
+        readFileSync(new URL('../../core/test/fixtures/python/pycompat.json', import.meta.url), 'utf8'),
+      ) as { session_save: { file_text: string } }
+    ).session_save.file_text;
+    const session = sessionify(new Predict('question: float -> answer: float'));
+    for (const value of [Number.NaN, Number.POSITIVE_INFINITY, -0, 1e16, 1]) {
+      session.addTurn({ inputs: { question: value }, outputs: { answer: value } });
+    }
+    const scores = [0.5, -0, 1e-7, 1, 1e16];
+    let i = 0;
+    await session.score(() => scores[i++]!);
+    const path = await tempFile();
+    await session.save(path);
+    const text = await readFile(path, 'utf8');
+    // Python's file is not JSON (JSON.parse refuses NaN); ours must be, so those values are null.
+    expect(text).toBe(recorded.replace(/\b(?:-?Infinity|NaN)\b/g, 'null'));
+    expect(() => JSON.parse(text)).not.toThrow();
   });
 });

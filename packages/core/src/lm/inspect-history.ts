@@ -1,4 +1,4 @@
-import { pyJsonDumps } from '../tool/py-repr.js';
+import { pyJsonDumps } from '../python/json-dumps.js';
 import type { LMHistoryEntry, LMToolCall } from './types.js';
 
 const capitalize = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1).toLowerCase();
@@ -7,7 +7,7 @@ const capitalize = (text: string): string => text.charAt(0).toUpperCase() + text
 const argumentsText = (text: string): string => {
   try {
     const parsed: unknown = JSON.parse(text);
-    return typeof parsed === 'object' && parsed !== null ? pyJsonDumps(parsed) : text;
+    return typeof parsed === 'object' && parsed !== null ? pyJsonDumps(parsed, { ensureAscii: false }) : text;
   } catch {
     return text;
   }

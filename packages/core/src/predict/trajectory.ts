@@ -1,12 +1,12 @@
 import type { AdapterProtocol } from '../adapter/types.js';
+import { pyJsonDumps } from '../python/json-dumps.js';
 import { signature } from '../signature/signature.js';
-import { pyJsonDumps } from '../tool/py-repr.js';
 
 const chatValue = (value: unknown): string =>
   typeof value === 'string'
     ? value
     : typeof value === 'object' && value !== null
-      ? pyJsonDumps(value)
+      ? pyJsonDumps(value, { ensureAscii: false })
       : String(value);
 
 /**

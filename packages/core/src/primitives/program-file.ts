@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { DspyError } from '../errors.js';
+import { orjsonDumps } from '../python/orjson-dumps.js';
 import { markFloatFields } from '../signature/float-values.js';
 import { Signature } from '../signature/signature.js';
 import { atomicWriteFile } from '../utils/atomic-write.js';
-import { orjsonIndentText } from '../utils/orjson.js';
 
 export const DSPY_TS_VERSION = '0.1.0';
 
@@ -39,7 +39,7 @@ const checkSuffix = (path: string): void => {
 };
 
 /** DSPy's file text: what orjson writes for the state (2-space indent, raw UTF-8, final newline). */
-export const programFileText = (state: Record<string, unknown>): string => orjsonIndentText(state);
+export const programFileText = (state: Record<string, unknown>): string => orjsonDumps(state);
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SignatureError } from '../errors.js';
 import { History } from '../primitives/history.js';
+import { pyRepr } from '../python/repr.js';
 import { Tool } from '../tool/tool.js';
 import { ToolCalls } from '../tool/tool-calls.js';
 import type { TypeExpr } from './type-expr.js';
@@ -12,16 +13,6 @@ export interface ResolvedType {
 }
 
 export type CustomTypes = Readonly<Record<string, z.ZodType>>;
-
-/** Python's repr of a Literal argument: single quotes unless the text holds only single quotes. */
-export const pythonLiteralRepr = (value: string | number | boolean | null): string => {
-  if (value === null) return 'None';
-  if (typeof value === 'boolean') return value ? 'True' : 'False';
-  if (typeof value === 'number') return String(value);
-  if (!value.includes("'")) return `'${value}'`;
-  if (!value.includes('"')) return `"${value}"`;
-  return `'${value.replaceAll("'", "\\'")}'`;
-};
 
 const literalSchema = (values: (string | number | boolean | null)[]): z.ZodType =>
   values.every((v) => typeof v === 'string')
@@ -52,7 +43,7 @@ export function resolveType(expr: TypeExpr, customTypes: CustomTypes = {}): Reso
   if (expr.kind === 'literal') {
     return {
       schema: literalSchema(expr.values),
-      typeName: `Literal[${expr.values.map(pythonLiteralRepr).join(', ')}]`,
+      typeName: `Literal[${expr.values.map((value) => pyRepr(value)).join(', ')}]`,
     };
   }
   // `None` alone means str (DSPy quirk), but inside a union or generic it is NoneType.
@@ -211,10 +202,10 @@ export function zodTypeName(schema: z.ZodType, fallbackName?: string): string {
       return `tuple[${(def.items as z.ZodType[]).map((i) => zodTypeName(i)).join(', ')}]`;
     case 'enum':
       return `Literal[${Object.values(def.entries as Record<string, string>)
-        .map(pythonLiteralRepr)
+        .map((value) => pyRepr(value))
         .join(', ')}]`;
     case 'literal':
-      return `Literal[${(def.values as (string | number | boolean | null)[]).map(pythonLiteralRepr).join(', ')}]`;
+      return `Literal[${(def.values as (string | number | boolean | null)[]).map((value) => pyRepr(value)).join(', ')}]`;
     case 'nullable':
     case 'optional':
       return `Union[${zodTypeName(def.innerType as z.ZodType)}, NoneType]`;

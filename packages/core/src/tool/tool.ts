@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { withCallbacks } from '../callbacks/dispatch.js';
 import type { Callback } from '../callbacks/types.js';
 import { ConfigurationError, InputError } from '../errors.js';
+import { pyRepr } from '../python/repr.js';
 import {
   argsFromZod,
   checkJsonArgs,
@@ -11,7 +12,6 @@ import {
   type ToolArgs,
   validatorFromJson,
 } from './arg-schema.js';
-import { pyRepr } from './py-repr.js';
 
 /** The function a Tool runs: one object of named arguments, sync or async. */
 export type ToolFunction<A = Record<string, unknown>, R = unknown> = (args: A) => R | Promise<R>;

@@ -5,6 +5,7 @@ import {
   type Prediction,
   type TraceEntry,
 } from '@dspy-ts/core';
+import { pyFloatRepr } from '@dspy-ts/core/internal';
 
 /** A score with the text that explains it: what the reflection model reads. */
 export interface ScoreWithFeedback {
@@ -87,20 +88,4 @@ export function pyScore(value: unknown): string {
   if (typeof value === 'boolean') return value ? 'True' : 'False';
   if (typeof value !== 'number') return String(value);
   return pyFloatRepr(value);
-}
-
-/** Python's `repr(float)`: shortest round-trip digits, exponent below 1e-4 and from 1e16. */
-export function pyFloatRepr(value: number): string {
-  if (Number.isNaN(value)) return 'nan';
-  if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
-  if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0';
-  const abs = Math.abs(value);
-  if (abs >= 1e16 || abs < 1e-4) {
-    const [mantissa, exponent] = value.toExponential().split('e') as [string, string];
-    const sign = exponent.startsWith('-') ? '-' : '+';
-    const digits = exponent.replace(/^[+-]/, '').padStart(2, '0');
-    return `${mantissa}e${sign}${digits}`;
-  }
-  const text = String(value);
-  return text.includes('.') || text.includes('e') ? text : `${text}.0`;
 }

@@ -1,8 +1,10 @@
-import { PyFloat } from '../signature/float-values.js';
+import { isPyInt } from './float-repr.js';
+import { PyFloat } from './py-float.js';
 
 /**
  * orjson's text for a float: shortest round-trip digits, always with a fraction or an exponent;
- * the exponent form (`1e-6`, `1e16`, no `+`) below 1e-5 and from 1e16. Non-finite numbers are null.
+ * the exponent form (`1e-6`, `1e16`, no `+`, no padding) below 1e-5 and from 1e16. orjson writes
+ * NaN and ±Infinity as null, so its output is always JSON.
  */
 export function orjsonFloat(x: number): string {
   if (!Number.isFinite(x)) return 'null';
@@ -15,16 +17,13 @@ export function orjsonFloat(x: number): string {
   return text.includes('.') ? text : `${text}.0`;
 }
 
-const number = (x: number): string =>
-  Number.isInteger(x) && Math.abs(x) < 1e16 ? String(x) : orjsonFloat(x);
-
 /**
  * What Python DSPy writes for a program file: `orjson.dumps(state, OPT_INDENT_2 |
  * OPT_APPEND_NEWLINE)`: 2-space indentation, raw UTF-8, `": "` after keys, one final newline.
  * Whole numbers in PyFloat print as `1.0`; `toJSON()` is honored and undefined members are
  * skipped, as JSON.stringify does.
  */
-export function orjsonIndentText(value: unknown): string {
+export function orjsonDumps(value: unknown): string {
   return `${write(value, '') ?? 'null'}\n`;
 }
 
@@ -37,11 +36,12 @@ function write(value: unknown, indent: string): string | undefined {
     case 'symbol':
       return undefined;
     case 'number':
-      return number(value);
+      return isPyInt(value) ? String(value) : orjsonFloat(value);
     case 'string':
+      return JSON.stringify(value);
     case 'boolean':
     case 'bigint':
-      return typeof value === 'string' ? JSON.stringify(value) : String(value);
+      return String(value);
   }
   const toJSON = (value as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') return write(toJSON.call(value), indent);
