@@ -12,13 +12,13 @@ export { currentStreamSink, type StreamSink, withStreamSink } from './predict/st
 export { toPlain } from './primitives/example.js';
 export { isParameter } from './primitives/module.js';
 export { dependencyVersions, dspyTsVersions, programFileText } from './primitives/program-file.js';
-export { registerDefaultAdapter, resolveAdapter } from './settings.js';
 export { isPyInt, pyFloatRepr, pyNumber } from './python/float-repr.js';
 export type { FloatTypes } from './python/float-types.js';
 export { type JsonDumpsOptions, pyJsonDumps } from './python/json-dumps.js';
 export { orjsonDumps } from './python/orjson-dumps.js';
 export { PyFloat } from './python/py-float.js';
 export { isPlainObject, pyRepr, pyStr, pyStringRepr, type ReprOptions } from './python/repr.js';
+export { registerDefaultAdapter, resolveAdapter } from './settings.js';
 export { markFloatFields, markFloats } from './signature/float-values.js';
 export { inferPrefix } from './signature/infer-prefix.js';
 export { acceptsNull, zodTypeName } from './signature/python-types.js';

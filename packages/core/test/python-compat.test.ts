@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../src/index.js';
-import { PyFloat } from '../src/python/py-float.js';
 import { isPyInt, pyFloatRepr, pyNumber } from '../src/python/float-repr.js';
 import type { FloatTypes } from '../src/python/float-types.js';
 import { pyJsonDumps } from '../src/python/json-dumps.js';
 import { orjsonDumps, orjsonFloat } from '../src/python/orjson-dumps.js';
+import { PyFloat } from '../src/python/py-float.js';
 import { pyRepr, pyStr, pyStringRepr } from '../src/python/repr.js';
 
 type Outcome = { ok: string } | { error: string };
