@@ -12,7 +12,7 @@ import {
   type Signature,
   settings,
 } from '@dspy-ts/core';
-import { requestLm, withCallbacks } from '@dspy-ts/core/internal';
+import { hasCallbacks, requestLm, withCallbacks } from '@dspy-ts/core/internal';
 import { buildRequest } from './build-request.js';
 import { pyText } from './format-value.js';
 import {
@@ -145,13 +145,15 @@ export abstract class Adapter implements AdapterProtocol {
   private prepareRequest(options: AdapterCallOptions, responseFormat: unknown) {
     const { lm, config, signature, demos, inputs, signal } = options;
     const plan = planNativeTools(this.useNativeFunctionCalling, lm, signature, inputs);
-    const messages = withCallbacks(
-      'AdapterFormat',
-      this,
-      { signature: plan.signature, demos, inputs },
-      () => this.format(plan.signature, demos, inputs),
-      this.callbacks,
-    );
+    const messages = hasCallbacks(this.callbacks)
+      ? withCallbacks(
+          'AdapterFormat',
+          this,
+          { signature: plan.signature, demos, inputs },
+          () => this.format(plan.signature, demos, inputs),
+          this.callbacks,
+        )
+      : this.format(plan.signature, demos, inputs);
     const request = buildRequest(messages, config, {
       signal,
       responseFormat,
@@ -247,6 +249,7 @@ export abstract class Adapter implements AdapterProtocol {
 
   /** `parse` between the onAdapterParseStart / End callbacks. */
   private parseObserved(signature: Signature, completion: string): Record<string, unknown> {
+    if (!hasCallbacks(this.callbacks)) return this.parse(signature, completion);
     return withCallbacks(
       'AdapterParse',
       this,

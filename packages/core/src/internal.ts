@@ -3,7 +3,7 @@
 // change or disappear between minor versions.
 export { isAdapter } from './adapter/types.js';
 export { type CallFrame, currentFrame, FrameSlot, type InputSupplier, withFrame } from './call-context.js';
-export { isObserving, withCallbacks } from './callbacks/dispatch.js';
+export { hasCallbacks, isObserving, withCallbacks } from './callbacks/dispatch.js';
 export { requestLm, streamLm } from './lm/request.js';
 export { isLanguageModel } from './lm/types.js';
 export { isTrackingUsage, recordLmUsage } from './lm/usage-tracker.js';

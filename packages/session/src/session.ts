@@ -173,7 +173,7 @@ export class Session<M extends AnyModule = Module> extends Module<SessionInputs<
         },
         options,
       );
-      await this.#notify(turn);
+      if (options.onTurn) await this.#notify(turn);
       return turn;
     };
     const turnInputs = {

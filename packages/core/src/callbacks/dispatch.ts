@@ -51,6 +51,13 @@ export const activeCallId = (): string | undefined => scope.active()?.id;
 /** The callback call in progress in this async scope, with its parents. */
 export const activeCall = (): ActiveCall | undefined => scope.active();
 
+/**
+ * Whether a call with these instance callbacks would be observed. Hot paths check this first so
+ * that, with no callback registered, they build no inputs record and no closure for the handlers.
+ */
+export const hasCallbacks = (own?: readonly Callback[]): boolean =>
+  (own !== undefined && own.length > 0) || scope.callbacks().length > 0;
+
 /** An observed call whose start handlers ran: run code as that call, then end it (once). */
 export interface OpenCall {
   run<T>(fn: () => T): T;

@@ -1,4 +1,4 @@
-import { openCall, withCallbacks } from '../callbacks/dispatch.js';
+import { hasCallbacks, openCall, withCallbacks } from '../callbacks/dispatch.js';
 import { ConfigurationError } from '../errors.js';
 import type { LanguageModel, LMRequest, LMResponse, LMStreamChunk } from './types.js';
 
@@ -8,6 +8,7 @@ import type { LanguageModel, LMRequest, LMResponse, LMStreamChunk } from './type
  * so that any LanguageModel, not only ours, is observed.
  */
 export function requestLm(lm: LanguageModel, request: LMRequest): Promise<LMResponse> {
+  if (!hasCallbacks(lm.callbacks)) return lm.request(request);
   return withCallbacks('Lm', lm, { ...request }, () => lm.request(request), lm.callbacks);
 }
 

@@ -1,4 +1,4 @@
-import { withCallbacks } from '../callbacks/dispatch.js';
+import { hasCallbacks, withCallbacks } from '../callbacks/dispatch.js';
 import type { Callback } from '../callbacks/types.js';
 import { ConfigurationError, DspyError } from '../errors.js';
 import type { LanguageModel } from '../lm/types.js';
@@ -52,12 +52,9 @@ export abstract class Module<In = Record<string, unknown>, Out = unknown> {
   abstract forward(inputs: In): Promise<Out>;
 
   /** Runs the callbacks around `forward`. Typed from the subclass's own `forward`. */
-  async call<T extends Module<In, Out>>(this: T, inputs: ForwardInput<T>): Promise<ForwardOutput<T>> {
-    const forward = () =>
-      settings.trackUsage && !isTrackingUsage()
-        ? withUsage(() => this.forward(inputs as In) as Promise<ForwardOutput<T>>)
-        : (this.forward(inputs as In) as Promise<ForwardOutput<T>>);
-    return withCallbacks('Module', this, { kwargs: inputs }, forward, this.callbacks);
+  call<T extends Module<In, Out>>(this: T, inputs: ForwardInput<T>): Promise<ForwardOutput<T>> {
+    if (!hasCallbacks(this.callbacks)) return runForward(this, inputs);
+    return withCallbacks('Module', this, { kwargs: inputs }, () => runForward(this, inputs), this.callbacks);
   }
 
   /** Alias of `call`, kept for parity with DSPy's `acall`. */
@@ -217,6 +214,20 @@ export abstract class Module<In = Record<string, unknown>, Out = unknown> {
   async load(path: string, options: LoadStateOptions = {}): Promise<this> {
     await loadProgram(this, path, { ...options, warn: (message) => settings.logger.warn(message) });
     return this;
+  }
+}
+
+/**
+ * `forward`, summing LM usage when `trackUsage` is on and no enclosing call tracks it. Always a
+ * promise: a `forward` that throws synchronously rejects, as it did when `call` was an async function.
+ */
+function runForward<T extends AnyForward>(module: T, inputs: unknown): Promise<ForwardOutput<T>> {
+  try {
+    const tracked = settings.trackUsage && !isTrackingUsage();
+    if (tracked) return withUsage(() => module.forward(inputs as never) as Promise<ForwardOutput<T>>);
+    return Promise.resolve(module.forward(inputs as never) as Promise<ForwardOutput<T>>);
+  } catch (error) {
+    return Promise.reject(error);
   }
 }
 
