@@ -125,7 +125,10 @@ export class Predict<const S extends SignatureInput = SignatureInput>
   async forward(call: PredictInputs<S>): Promise<TypedPrediction<OutputsOf<S>>> {
     const run = this.preprocess(call);
     const outputs = await complete(this, run);
-    const prediction = Prediction.fromCompletions(outputs) as TypedPrediction<OutputsOf<S>>;
+    // One choice (the usual case): its completions are built from the prediction when first read.
+    const prediction = (
+      outputs.length === 1 ? new Prediction(outputs[0]) : Prediction.fromCompletions(outputs)
+    ) as TypedPrediction<OutputsOf<S>>;
     recordTrace(this, run.inputs, prediction);
     return prediction;
   }
