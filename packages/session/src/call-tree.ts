@@ -61,12 +61,15 @@ export function activeStateOf(session: object): SessionState {
  * Ends a macro turn after a root call: the root and every registered child session are finalized
  * by their lifespan (episodic ones consolidate, stateless ones clear).
  */
-export async function finalizeTree(root: object, rootState: SessionState): Promise<void> {
+export function finalizeTree(root: object, rootState: SessionState): Promise<void> | undefined {
+  const children = treeChildren(root);
+  // A plain persistent session (no withMemory tree) has nothing to finalize: no promise per call.
+  if (children.size === 0 && nodeConfig(root).lifespan === 'persistent') return undefined;
   const bound = bindings.get()?.get(root);
   const nodes: [object, SessionState][] = [[root, rootState]];
-  for (const [path, child] of treeChildren(root)) {
+  for (const [path, child] of children) {
     if (!defaults.has(child)) continue;
     nodes.push([child, bound ? nodeStateIn(child, bound, path) : defaultStateOf(child)]);
   }
-  await finalizeNodes(nodes);
+  return finalizeNodes(nodes);
 }

@@ -70,8 +70,15 @@ export function deepCopyValue<T>(value: T): T {
 }
 
 /** A frozen deep copy of a record, as stored on a turn. */
-export const frozenRecord = (record: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> =>
-  Object.freeze(deepCopyValue({ ...record }));
+export function frozenRecord(record: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+  const copy = { ...record };
+  // The common turn holds only strings and numbers: the shallow copy is already a deep one.
+  for (const key of Object.keys(copy)) {
+    const value = copy[key];
+    if (typeof value === 'object' && value !== null) return Object.freeze(deepCopyValue(copy));
+  }
+  return Object.freeze(copy);
+}
 
 /** A turn as given to `new SessionState` or `state.append`: the snapshot defaults to an empty History. */
 export interface TurnInit {
