@@ -15,6 +15,7 @@ import {
 import { hasCallbacks, requestLm, withCallbacks } from '@dspy-ts/core/internal';
 import { buildRequest } from './build-request.js';
 import { pyText } from './format-value.js';
+import { HistoryFormatCache } from './history-cache.js';
 import {
   fieldDescription,
   formatFieldValue,
@@ -264,6 +265,7 @@ export abstract class Adapter implements AdapterProtocol {
   // Signatures are immutable, so what format derives from the signature alone (the system message,
   // the signature without its History field) is computed once per signature, not on every call.
   readonly #layouts = new WeakMap<Signature, SignatureLayout>();
+  readonly #history = new HistoryFormatCache();
 
   #layout(signature: Signature): SignatureLayout {
     let layout = this.#layouts.get(signature);
@@ -353,6 +355,8 @@ export abstract class Adapter implements AdapterProtocol {
   /** The History input's turns as user / assistant messages, tool calls replayed. `signature` is without the History field. */
   formatConversationHistory(signature: Signature, historyFieldName: string, inputs: Values): ChatMessage[] {
     const history = historyOf(inputs, historyFieldName);
-    return (history?.messages ?? []).flatMap((turn) => historyTurnMessages(this, signature, turn));
+    return (history?.messages ?? []).flatMap((turn) =>
+      this.#history.messages(signature, turn, () => historyTurnMessages(this, signature, turn)),
+    );
   }
 }

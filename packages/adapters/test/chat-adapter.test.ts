@@ -180,3 +180,31 @@ describe('ChatAdapter system message details', () => {
     ).toBe('[[ ## answer ## ]]\nNone\n\n[[ ## completed ## ]]\n');
   });
 });
+
+describe('ChatAdapter history formatting across calls', () => {
+  const hist = signature('question, history: History -> answer') as Signature;
+
+  it('formats a repeated history entry the same way and hands out fresh message objects', async () => {
+    const { History } = await import('@dspy-ts/core');
+    const adapter = new ChatAdapter();
+    const history = new History([{ question: 'Capital of France?', answer: 'Paris' }]);
+    const first = adapter.format(hist, [], { question: 'And Spain?', history });
+    const second = adapter.format(hist, [], { question: 'And Spain?', history });
+    expect(second).toEqual(first);
+    expect(second[1]).not.toBe(first[1]);
+    (second[1] as { content: string }).content = 'changed by a caller';
+    expect(adapter.format(hist, [], { question: 'And Spain?', history })).toEqual(first);
+  });
+
+  it('formats a history entry again when a nested value changed in place', async () => {
+    const { History } = await import('@dspy-ts/core');
+    const adapter = new ChatAdapter();
+    const tags = ['a'];
+    const history = new History([{ question: tags, answer: 'Paris' }]);
+    const before = adapter.format(hist, [], { question: 'q', history })[1]!.content;
+    tags.push('b');
+    const after = adapter.format(hist, [], { question: 'q', history })[1]!.content;
+    expect(before).not.toContain('b');
+    expect(after).toContain('b');
+  });
+});
