@@ -51,7 +51,10 @@ export interface Attempt {
   retryWarning?: string | undefined;
 }
 
-const ONE_ATTEMPT: readonly Attempt[] = [{}];
+/** A call's attempts, in order: at least one. */
+export type Attempts = readonly [Attempt, ...Attempt[]];
+
+const ONE_ATTEMPT: Attempts = [{}];
 
 interface SignatureLayout {
   historyName: string | undefined;
@@ -107,7 +110,7 @@ export abstract class Adapter implements AdapterProtocol {
   }
 
   /** The response formats a call tries in turn. One attempt with the config's own format by default. */
-  protected attempts(_options: AdapterCallOptions): readonly Attempt[] {
+  protected attempts(_options: AdapterCallOptions): Attempts {
     return ONE_ATTEMPT;
   }
 

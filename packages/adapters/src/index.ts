@@ -1,6 +1,6 @@
 // The public surface of @dspy-ts/adapters. Anything not exported here is free to change.
 export { AdapterParseError, ConfigurationError, InputError, LMError } from '@dspy-ts/core';
-export { Adapter, type AdapterOptions, type Attempt } from './adapter.js';
+export { Adapter, type AdapterOptions, type Attempt, type Attempts } from './adapter.js';
 export { ChatAdapter, type ChatAdapterOptions } from './chat-adapter.js';
 export { JSONAdapter, type JSONAdapterOptions } from './json-adapter.js';
 export type { UserContentOptions } from './layout.js';

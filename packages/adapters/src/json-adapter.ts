@@ -5,7 +5,7 @@ import {
   type Signature,
 } from '@dspy-ts/core';
 import { isPlainObject } from '@dspy-ts/core/internal';
-import { Adapter, type Attempt } from './adapter.js';
+import { Adapter, type Attempt, type Attempts } from './adapter.js';
 import { parseOutputField } from './field-parse-error.js';
 import { pyJson, toJsonData } from './format-value.js';
 import { hasOpenEndedMapping, JSON_OBJECT_FORMAT, structuredResponseFormat } from './json-schema.js';
@@ -80,7 +80,7 @@ export class JSONAdapter extends Adapter {
    * LanguageModel receives `responseFormat` as plain data it may ignore; a local parse failure in
    * structured mode still retries in json_object mode. A provider rejection (LMError) is final.
    */
-  protected override attempts(options: AdapterCallOptions): readonly Attempt[] {
+  protected override attempts(options: AdapterCallOptions): Attempts {
     const capability = options.lm.capabilities?.responseFormat ?? 'json_schema';
     if (capability === 'none') return [{}];
     // The structured output describes the prompt's outputs: without the ToolCalls one under native calling.

@@ -8,7 +8,7 @@ import {
   signature,
 } from '@dspy-ts/core';
 import { describe, expect, it } from 'vitest';
-import { Adapter, type Attempt, ChatAdapter, TemplateAdapter } from '../src/index.js';
+import { Adapter, type Attempts, ChatAdapter, TemplateAdapter } from '../src/index.js';
 import { StubLM } from './helpers/stub-lm.js';
 
 type Values = Readonly<Record<string, unknown>>;
@@ -103,7 +103,7 @@ describe('Adapter', () => {
 
   it('tries its attempts in turn, then its fallback adapter', async () => {
     class Retrying extends LineAdapter {
-      protected override attempts(): readonly Attempt[] {
+      protected override attempts(): Attempts {
         return [{ responseFormat: () => 'first' }, { responseFormat: () => 'second' }];
       }
       protected override fallbackAdapter(): Adapter {
