@@ -1,12 +1,26 @@
 // The runtime names each package's main entry exports. Plumbing the sibling packages share lives in
 // the `/internal` subpaths; a name added to a main entry must be added here on purpose.
+
+import { readFileSync } from 'node:fs';
 import * as adapters from '@dspy-ts/adapters';
 import * as adaptersInternal from '@dspy-ts/adapters/internal';
 import * as core from '@dspy-ts/core';
 import * as coreInternal from '@dspy-ts/core/internal';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const namesOf = (module: object): string[] => Object.keys(module).sort();
+
+/** Every name an entry file exports, types included (entries hold explicit named exports only). */
+const declaredExports = (path: string): string[] => {
+  const url = new URL(`../../packages/${path}`, import.meta.url);
+  const source = ts.createSourceFile(path, readFileSync(url, 'utf8'), ts.ScriptTarget.Latest);
+  return source.statements.flatMap((statement) =>
+    ts.isExportDeclaration(statement) && statement.exportClause && ts.isNamedExports(statement.exportClause)
+      ? statement.exportClause.elements.map((element) => element.name.text)
+      : [],
+  );
+};
 
 const CORE = [
   'AdapterParseError',
@@ -100,9 +114,12 @@ describe('the public surface', () => {
     }
   });
 
-  it('never exports a name from both a main entry and its internal subpath', () => {
-    expect(namesOf(core).filter((name) => name in coreInternal)).toEqual([]);
-    expect(namesOf(adapters).filter((name) => name in adaptersInternal)).toEqual([]);
+  it('never exports a name, value or type, from both a main entry and its internal subpath', () => {
+    for (const pkg of ['core', 'adapters']) {
+      const internal = new Set(declaredExports(`${pkg}/src/internal.ts`));
+      expect(internal.size).toBeGreaterThan(5);
+      expect(declaredExports(`${pkg}/src/index.ts`).filter((name) => internal.has(name))).toEqual([]);
+    }
   });
 
   it('exports the session errors from @dspy-ts/session, not from core', () => {
