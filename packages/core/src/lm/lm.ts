@@ -5,7 +5,6 @@ import { ConfigurationError, LMAbortError } from '../errors.js';
 import { settings } from '../settings.js';
 import {
   type CachedCompletion,
-  cacheKey,
   checkCacheOptions,
   LMCache,
   type LMCacheOptions,
@@ -14,19 +13,12 @@ import {
 import { appendHistory } from './history-log.js';
 import { formatHistory } from './inspect-history.js';
 import { checkReasoningModel, isReasoningModel } from './model-name.js';
-import { checkRequestDefaultNames, looksLikeSecret } from './option-names.js';
+import { checkRequestDefaultNames } from './option-names.js';
+import { type CallDefaults, type PreparedCall, prepareCall } from './prepare.js';
 import { type Route, resolveRoute } from './providers.js';
 import { LM_CLASS_MARKER, type LMStateOptions, parseLMState } from './state.js';
 import { ChatTransport, type Completion } from './transport.js';
-import type {
-  ChatMessage,
-  LanguageModel,
-  LMHistoryEntry,
-  LMRequest,
-  LMResponse,
-  LMStreamChunk,
-  Usage,
-} from './types.js';
+import type { LanguageModel, LMHistoryEntry, LMRequest, LMResponse, LMStreamChunk, Usage } from './types.js';
 import { addUsage } from './usage.js';
 import { recordLmUsage } from './usage-tracker.js';
 
@@ -75,8 +67,6 @@ const OPTION_KEYS = new Set([
   'capabilities',
   'callbacks',
 ]);
-// Parameters the LM owns: never taken from request defaults or call extras.
-const RESERVED_PARAMS = new Set(['model', 'messages', 'stream', 'stream_options', 'base_url']);
 
 const NumericOptions = z.object({
   numRetries: z.number().int().min(0).optional(),
@@ -85,17 +75,6 @@ const NumericOptions = z.object({
   concurrency: z.number().int().min(1).optional(),
   timeoutMs: z.number().positive().optional(),
 });
-
-/** One prepared call: what is sent, what keys the cache, and where it is cached. */
-interface PreparedCall {
-  messages: ChatMessage[];
-  /** Merged parameters without nulls, including `rollout_id` and `response_format`. */
-  params: Record<string, unknown>;
-  /** The HTTP body: model, messages and params without `rollout_id`. */
-  body: Record<string, unknown>;
-  key: string;
-  cache: LMCache | undefined;
-}
 
 /**
  * DSPy's LM for any OpenAI-compatible Chat Completions endpoint, through the openai SDK.
@@ -133,6 +112,7 @@ export class LM implements LanguageModel {
   #queue: PQueue | undefined;
   #transport: ChatTransport;
   #warnedRollout = false;
+  readonly #callDefaults: CallDefaults;
 
   constructor(model: string, options: LMOptions = {}) {
     if (typeof model !== 'string' || model === '') {
@@ -166,6 +146,12 @@ export class LM implements LanguageModel {
       ...params,
     });
     this.cache = options.cache !== false;
+    this.#callDefaults = {
+      model,
+      requestModel: this.#route.requestModel,
+      kwargs: this.kwargs,
+      cache: this.cache,
+    };
     this.#cacheOptions = typeof options.cache === 'object' ? { ...options.cache } : {};
     checkCacheOptions(this.#cacheOptions);
     this.numRetries = options.numRetries ?? 3;
@@ -190,13 +176,14 @@ export class LM implements LanguageModel {
   async request(req: LMRequest): Promise<LMResponse> {
     const call = this.#prepare(req);
     this.#throwIfAborted(req.signal);
-    const hit = await call.cache?.get(call.key);
+    const cache = this.#cacheFor(call);
+    const hit = cache ? await cache.get(call.key) : undefined;
     if (hit) {
       this.#record(call, hit, undefined, true);
       return { ...hit, cacheHit: true };
     }
     const completion = await this.#transport.complete(call.body, req.signal);
-    return this.#finish(call, completion);
+    return this.#finish(call, cache, completion);
   }
 
   /**
@@ -207,14 +194,15 @@ export class LM implements LanguageModel {
   async *stream(req: LMRequest): AsyncGenerator<LMStreamChunk, LMResponse, undefined> {
     const call = this.#prepare(req);
     this.#throwIfAborted(req.signal);
-    const hit = await call.cache?.get(call.key);
+    const cache = this.#cacheFor(call);
+    const hit = cache ? await cache.get(call.key) : undefined;
     if (hit) {
       this.#record(call, hit, undefined, true);
       if (hit.outputs[0]) yield { text: hit.outputs[0] };
       return { ...hit, cacheHit: true };
     }
     const completion = yield* this.#transport.stream(call.body, req.signal);
-    return this.#finish(call, completion);
+    return this.#finish(call, cache, completion);
   }
 
   /** The last `n` calls as `dspy.inspect_history` prints them (without colors). */
@@ -306,49 +294,25 @@ export class LM implements LanguageModel {
   }
 
   #prepare(req: LMRequest): PreparedCall {
-    const maxKey = isReasoningModel(this.model) ? 'max_completion_tokens' : 'max_tokens';
-    const merged: Record<string, unknown> = { ...this.kwargs };
-    if (req.temperature !== undefined) merged.temperature = req.temperature;
-    if (req.n !== undefined) merged.n = req.n;
-    if (req.maxTokens !== undefined) merged[maxKey] = req.maxTokens;
-    if (req.responseFormat !== undefined) merged.response_format = req.responseFormat;
-    if (req.tools !== undefined) merged.tools = req.tools;
-    if (req.toolChoice !== undefined) merged.tool_choice = req.toolChoice;
-    Object.assign(merged, req.extra);
-    if (maxKey === 'max_completion_tokens' && merged.max_tokens != null) {
-      merged.max_completion_tokens = merged.max_tokens;
-      delete merged.max_tokens;
-    }
-    // DSPy takes a per-call `cache` flag out of the call kwargs.
-    const useCache = typeof merged.cache === 'boolean' ? merged.cache : this.cache;
-    delete merged.cache;
-
-    const params: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(merged)) {
-      const secret = key.startsWith('api_') || looksLikeSecret(key);
-      if (value === null || value === undefined || RESERVED_PARAMS.has(key) || secret) continue;
-      params[key] = value;
-    }
+    const call = prepareCall(req, this.#callDefaults);
+    const { params } = call;
     if (params.rollout_id !== undefined && params.temperature === 0 && !this.#warnedRollout) {
       this.#warnedRollout = true;
       settings.logger.warn(
         'rollout_id has no effect when temperature=0; set temperature>0 to bypass the cache.',
       );
     }
-    const messages = req.messages.map((message) => ({ ...message }));
-    const { rollout_id: _rolloutId, ...sent } = params;
-    if (useCache) this.#cacheStore ??= new LMCache(this.#cacheOptions);
-    return {
-      messages,
-      params,
-      body: { model: this.#route.requestModel, messages, ...sent },
-      // Hashing the canonical request costs ~9 µs: only when the cache is used.
-      key: useCache ? cacheKey({ model: this.model, messages, ...params }) : '',
-      cache: useCache ? this.#cacheStore : undefined,
-    };
+    return call;
   }
 
-  async #finish(call: PreparedCall, completion: Completion): Promise<LMResponse> {
+  /** The cache store when this call uses the cache (created on first use). */
+  #cacheFor(call: PreparedCall): LMCache | undefined {
+    if (!call.useCache) return undefined;
+    this.#cacheStore ??= new LMCache(this.#cacheOptions);
+    return this.#cacheStore;
+  }
+
+  async #finish(call: PreparedCall, cache: LMCache | undefined, completion: Completion): Promise<LMResponse> {
     if (completion.finishReasons.includes('length')) {
       const maxTokens = call.params.max_tokens ?? call.params.max_completion_tokens;
       settings.logger.warn(
@@ -360,7 +324,7 @@ export class LM implements LanguageModel {
     const answer = withToolCalls(completion.outputs, completion.toolCalls);
     this.#record(call, answer, completion.usage, false);
     // Only a finished completion is cached: a cut stream would be replayed forever after a restart.
-    if (completion.complete) await call.cache?.set(call.key, answer);
+    if (completion.complete && cache) await cache.set(call.key, answer);
     return { ...answer, usage: completion.usage, cacheHit: false, finishReasons: completion.finishReasons };
   }
 
@@ -372,7 +336,8 @@ export class LM implements LanguageModel {
       usage,
       model: this.model,
       timestamp: new Date().toISOString(),
-      request: { ...call.params },
+      // Built for this call and never changed after: no copy needed.
+      request: call.params,
       cacheHit,
     });
   }
