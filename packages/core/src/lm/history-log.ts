@@ -1,24 +1,21 @@
 import { settings } from '../settings.js';
 import type { LMHistoryEntry } from './types.js';
 
-// The running text size of each history array, keyed by the array itself: a user who replaces
-// `lm.history` starts a fresh count, and one who edits it in place is caught by the length check.
-const totals = new WeakMap<LMHistoryEntry[], { bytes: number; length: number }>();
-const sizes = new WeakMap<LMHistoryEntry, number>();
+// The text size of each entry of a history array, in the array's order, and their sum, keyed by the
+// array itself: a user who replaces `lm.history` starts a fresh count, and one who adds or removes
+// entries in place is caught by the length check. A parallel array rather than a WeakMap per entry:
+// a WeakMap entry per call costs a hash insert and ephemeron work in every garbage collection.
+const tallies = new WeakMap<LMHistoryEntry[], { bytes: number; sizes: number[] }>();
 
 const textSize = (value: unknown): number =>
   typeof value === 'string' ? value.length : (JSON.stringify(value)?.length ?? 0);
 
 /** The entry's message and output text, in characters (bytes for ASCII text). */
 function sizeOf(entry: LMHistoryEntry): number {
-  let size = sizes.get(entry);
-  if (size === undefined) {
-    size = 0;
-    for (const message of entry.messages) size += textSize(message.content);
-    for (const output of entry.outputs) size += output.length;
-    if (entry.toolCalls) size += textSize(entry.toolCalls);
-    sizes.set(entry, size);
-  }
+  let size = 0;
+  for (const message of entry.messages) size += textSize(message.content);
+  for (const output of entry.outputs) size += output.length;
+  if (entry.toolCalls) size += textSize(entry.toolCalls);
   return size;
 }
 
@@ -32,18 +29,19 @@ export function appendHistory(history: LMHistoryEntry[], entry: LMHistoryEntry):
   const maxEntries = settings.maxHistorySize;
   if (settings.disableHistory || maxEntries <= 0) return;
   const maxBytes = settings.maxHistoryBytes;
-  let total = totals.get(history);
-  if (total === undefined || total.length !== history.length) {
-    total = { bytes: 0, length: history.length };
-    for (const kept of history) total.bytes += sizeOf(kept);
-    totals.set(history, total);
+  let tally = tallies.get(history);
+  if (tally === undefined || tally.sizes.length !== history.length) {
+    const sizes = history.map(sizeOf);
+    tally = { bytes: sizes.reduce((sum, size) => sum + size, 0), sizes };
+    tallies.set(history, tally);
   }
+  const size = sizeOf(entry);
   history.push(entry);
-  total.bytes += sizeOf(entry);
+  tally.sizes.push(size);
+  tally.bytes += size;
   // shift() left-trims in place; splice(0, k) copied the whole 10,000-entry array on every call.
-  while (history.length > maxEntries || (history.length > 1 && total.bytes > maxBytes)) {
-    const dropped = history.shift();
-    if (dropped) total.bytes -= sizeOf(dropped);
+  while (history.length > maxEntries || (history.length > 1 && tally.bytes > maxBytes)) {
+    history.shift();
+    tally.bytes -= tally.sizes.shift() ?? 0;
   }
-  total.length = history.length;
 }
