@@ -29,6 +29,8 @@ export type Fault =
   | { delayMs: number }
   /** Status 200 with a body that is not JSON. */
   | { garbage: true }
+  /** Status 200 with its headers and the start of a JSON body, then nothing more (a stalled body). */
+  | { stallBody: true }
   /** Streams: answers 200 with the plain JSON completion instead of Server-Sent Events. */
   | { notStreamed: true }
   /** Streams: sends `afterChunks` chunks (default 2), then ends the body without a finish_reason or [DONE]. */
@@ -167,6 +169,11 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
       res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': requestId });
       res.end('<html>502 Bad Gateway</html> this is not JSON');
       return true;
+    }
+    if ('stallBody' in fault) {
+      res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': requestId });
+      res.write('{"id": "chatcmpl-stalled", "choices": [');
+      return true; // the rest never comes; close() or the client ends it
     }
     if ('delayMs' in fault) {
       await sleep(fault.delayMs);

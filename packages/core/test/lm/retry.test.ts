@@ -42,6 +42,24 @@ describe('LM retries', () => {
     expect(h.server.requestCount).toBe(2);
   });
 
+  it('retries an attempt whose body stalls after the headers past timeoutMs', async () => {
+    h.server.fail({ stallBody: true });
+    const response = await h.lm({ cache: false, timeoutMs: 300 }).request({ messages: user('hi') });
+    expect(response.outputs).toEqual(['ok']);
+    expect(h.server.requestCount).toBe(2);
+  });
+
+  it('reports a body stalled past timeoutMs as LMTimeoutError, with or without an AbortSignal', async () => {
+    h.server.failWhen(() => ({ stallBody: true }));
+    const lm = h.lm({ cache: false, numRetries: 0, timeoutMs: 50 });
+    const plain = await rejection(lm.request({ messages: user('hi') }));
+    const signal = new AbortController().signal;
+    const withSignal = await rejection(lm.request({ messages: user('hi'), signal }));
+    expect(plain).toBeInstanceOf(LMTimeoutError);
+    expect(withSignal).toBeInstanceOf(LMTimeoutError);
+    expect(plain.message).toContain('timed out after 50 ms');
+  });
+
   it('retries a 408 and a dropped connection', async () => {
     h.server.fail({ status: 408 }, { disconnect: true });
     await expect(h.lm({ cache: false }).request({ messages: user('hi') })).resolves.toMatchObject({
