@@ -1,6 +1,6 @@
 import { ConfigurationError } from '../errors.js';
 import { ToolCalls } from '../tool/tool-calls.js';
-import { appendHistory } from './history-log.js';
+import { appendHistory, isoNow } from './history-log.js';
 import type {
   LanguageModel,
   LMHistoryEntry,
@@ -137,7 +137,7 @@ export class DummyLM implements LanguageModel {
       ...(toolCalls ? { toolCalls } : {}),
       usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
       model: this.model,
-      timestamp: new Date().toISOString(),
+      timestamp: isoNow(),
       request: {
         temperature: request.temperature,
         n: request.n,

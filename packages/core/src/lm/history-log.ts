@@ -19,6 +19,23 @@ function sizeOf(entry: LMHistoryEntry): number {
   return size;
 }
 
+let isoSecond = Number.NaN;
+let isoPrefix = '';
+
+/**
+ * The current time as `Date.toISOString()` writes it (`2026-12-03T08:15:02.117Z`). The text up to
+ * the second is formatted once per second: `new Date().toISOString()` on every call costs more.
+ */
+export function isoNow(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== isoSecond) {
+    isoSecond = second;
+    isoPrefix = new Date(second * 1000).toISOString().slice(0, 20);
+  }
+  return `${isoPrefix}${String(now - second * 1000).padStart(3, '0')}Z`;
+}
+
 /**
  * Appends `entry` to an LM's history unless `settings.disableHistory`, then drops the oldest
  * entries past `settings.maxHistorySize` entries or `settings.maxHistoryBytes` of text. A session

@@ -10,7 +10,7 @@ import {
   type LMCacheOptions,
   withToolCalls,
 } from './cache.js';
-import { appendHistory } from './history-log.js';
+import { appendHistory, isoNow } from './history-log.js';
 import { formatHistory } from './inspect-history.js';
 import { checkReasoningModel, isReasoningModel } from './model-name.js';
 import { checkRequestDefaultNames } from './option-names.js';
@@ -325,7 +325,10 @@ export class LM implements LanguageModel {
     this.#record(call, answer, completion.usage, false);
     // Only a finished completion is cached: a cut stream would be replayed forever after a restart.
     if (completion.complete && cache) await cache.set(call.key, answer);
-    return { ...answer, usage: completion.usage, cacheHit: false, finishReasons: completion.finishReasons };
+    const { usage, finishReasons } = completion;
+    return answer.toolCalls
+      ? { outputs: answer.outputs, toolCalls: answer.toolCalls, usage, cacheHit: false, finishReasons }
+      : { outputs: answer.outputs, usage, cacheHit: false, finishReasons };
   }
 
   #record(call: PreparedCall, answer: CachedCompletion, usage: Usage | undefined, cacheHit: boolean): void {
@@ -335,7 +338,7 @@ export class LM implements LanguageModel {
       ...(answer.toolCalls ? { toolCalls: [...answer.toolCalls] } : {}),
       usage,
       model: this.model,
-      timestamp: new Date().toISOString(),
+      timestamp: isoNow(),
       // Built for this call and never changed after: no copy needed.
       request: call.params,
       cacheHit,

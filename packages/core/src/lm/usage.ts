@@ -8,7 +8,9 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 
 /** Adds `usage` into `total` key by key, recursing into nested objects (DSPy's usage tracker rule). */
 export function addUsage(total: Record<string, unknown>, usage: Readonly<Record<string, unknown>>): void {
-  for (const [key, value] of Object.entries(usage)) {
+  // for-in over a JSON-parsed object (own keys only): no entries array per level, every call.
+  for (const key in usage) {
+    const value = usage[key];
     const current = total[key];
     if (typeof value === 'number') {
       total[key] = (typeof current === 'number' ? current : 0) + value;

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { isoNow } from '../../src/lm/history-log.js';
 import { formatHistory } from '../../src/lm/inspect-history.js';
 import type { LMHistoryEntry } from '../../src/lm/types.js';
 import { context } from '../../src/settings.js';
@@ -104,5 +105,24 @@ describe('formatHistory', () => {
     const text = formatHistory([entry(['1'], 'first'), entry(['2'], 'second'), entry(['3'], 'third')], 2);
     expect(text).not.toContain('first');
     expect(text.indexOf('second')).toBeLessThan(text.indexOf('third'));
+  });
+});
+
+describe('history timestamps', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('writes the time as Date.toISOString does, across second and day boundaries', () => {
+    vi.useFakeTimers();
+    for (const time of [
+      '2026-12-03T08:15:02.007Z',
+      '2026-12-03T08:15:02.999Z',
+      '2026-12-03T08:15:03.000Z',
+      '2026-12-04T00:00:00.050Z',
+    ]) {
+      vi.setSystemTime(new Date(time));
+      expect(isoNow()).toBe(time);
+    }
   });
 });
