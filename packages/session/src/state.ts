@@ -41,6 +41,7 @@ export interface SessionStateInit {
  * `recordChanges()` journal what happened.
  */
 export class SessionState {
+  /** The states of withMemory child sessions, by their dotted path. */
   nodeStates: Record<string, SessionState>;
   #turns: Turn[] = [];
   #turnsView: readonly Turn[] | undefined;
@@ -185,7 +186,8 @@ export class SessionState {
 
   /**
    * Starts a journal of every change made from now on to this state and its node states (it
-   * replaces an earlier one). `changes.replayOnto(newerCopy)` re-applies them elsewhere.
+   * replaces an earlier one). `changes.replayOnto(newerCopy)` re-applies them elsewhere. A node
+   * state assigned to `nodeStates` by hand meanwhile is not journaled: add it with `nodeState`.
    */
   recordChanges(): StateChanges {
     const changes = new StateChanges();
