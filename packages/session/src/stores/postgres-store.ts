@@ -33,8 +33,9 @@ interface Connection {
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
-// Errors a concurrent CREATE TABLE IF NOT EXISTS can raise when another client won the race.
-const CREATE_RACE_CODES = new Set(['23505', '42P07']);
+// Errors a concurrent CREATE TABLE IF NOT EXISTS raises in the client that lost the race: a
+// unique violation on pg_type, "relation already exists" or "type already exists" (all three seen).
+const CREATE_RACE_CODES = new Set(['23505', '42P07', '42710']);
 const MAX_RACE_RETRIES = 5;
 
 const LIVE = '(expires_at IS NULL OR expires_at > now())';

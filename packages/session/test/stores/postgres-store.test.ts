@@ -76,6 +76,27 @@ describe.skipIf(!postgres.available)('PostgresStore', () => {
       for (const store of stores) await store.close();
     });
 
+    it.each([
+      ['23505', 'duplicate key value violates unique constraint "pg_type_typname_nsp_index"'],
+      ['42P07', 'relation already exists'],
+      ['42710', 'type already exists'],
+    ])('uses the table when its CREATE lost a race to another client (%s: %s)', async (code, message) => {
+      const table = tableName();
+      // The other client's CREATE commits first; this one's then fails as Postgres fails the loser.
+      const pool = {
+        query: async (text: string, values?: unknown[]) => {
+          const result = await admin.query(text, values);
+          if (text.startsWith('CREATE TABLE')) throw Object.assign(new Error(message), { code });
+          return result;
+        },
+      };
+      const store = new PostgresStore({ pool, table });
+      await store.put('alice', stateWith('Q1'));
+      expect((await store.get('alice'))?.state).toEqual(stateWith('Q1'));
+      await store.close();
+      await admin.query(`DROP TABLE ${table}`);
+    });
+
     it('stores the expiry with the database clock', async () => {
       const table = tableName();
       const store = new PostgresStore({ connectionString: postgres.current.connectionString, table });
