@@ -82,7 +82,9 @@ export async function readBody(
               state.timedOut = true;
               reader.cancel().catch(() => undefined);
             },
-            Math.max(0, deadlineMs - performance.now()),
+            // Whole milliseconds: Node keeps one timer list per distinct delay, and a fractional
+            // delay would create (and drop) a list on every call.
+            Math.max(0, Math.ceil(deadlineMs - performance.now())),
           );
     try {
       for (let read = await reader.read(); !read.done; read = await reader.read()) chunks.push(read.value);
