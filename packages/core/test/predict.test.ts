@@ -69,14 +69,21 @@ describe('Predict', () => {
 
   it('warns with Python text on a type mismatch but still calls', async () => {
     const warn = vi.fn();
-    const lm = new DummyLM([{ answer: 'x' }]);
-    await run(lm, () => new Predict('n: int -> answer').call({ n: 'seven' as never }), {
-      logger: { info: () => {}, warn },
-    });
-    expect(warn).toHaveBeenCalledWith(
-      "Type mismatch for field 'n': expected int based on given Signature, but the provided value is incompatible: 'seven'.",
-    );
-    expect(lm.requests).toHaveLength(1);
+    const lm = new DummyLM([{ answer: 'x' }, { answer: 'y' }]);
+    const predict = new Predict('n: int, x: float -> answer');
+    const logger = { info: () => {}, warn };
+    await run(lm, () => predict.call({ n: 'seven' as never, x: 1.5 }), { logger });
+    await run(lm, () => predict.call({ n: 3, x: [Number.NaN] as never }), { logger });
+    // Python logs the value with %s, i.e. str(value): recorded from DSPy 3.3.1.
+    expect(warn.mock.calls).toEqual([
+      [
+        "Type mismatch for field 'n': expected int based on given Signature, but the provided value is incompatible: seven.",
+      ],
+      [
+        "Type mismatch for field 'x': expected float based on given Signature, but the provided value is incompatible: [nan].",
+      ],
+    ]);
+    expect(lm.requests).toHaveLength(2);
   });
 
   it('fails with the DSPy message when no LM is configured', async () => {

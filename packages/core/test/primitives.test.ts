@@ -55,6 +55,13 @@ describe('Example', () => {
     expect(tricky.keys()).toEqual(['keys']);
     expect(tricky.get('keys')).toBe('field value');
   });
+
+  it("prints as Python's repr of an Example", () => {
+    // Recorded from DSPy 3.3.1: repr(dspy.Example(question="it's", x=float('nan')).with_inputs('question')).
+    const example = new Example({ question: "it's", x: Number.NaN }).withInputs('question');
+    expect(String(example)).toBe(`Example({'question': "it's", 'x': nan}) (input_keys={'question'})`);
+    expect(String(new Example({ a: [1, null] }))).toBe("Example({'a': [1, None]}) (input_keys=None)");
+  });
 });
 
 describe('Prediction and Completions', () => {

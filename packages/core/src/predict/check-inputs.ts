@@ -1,11 +1,9 @@
 import { InputError } from '../errors.js';
 import type { Logger } from '../settings.js';
+import { pyRepr, pyStr } from '../python/repr.js';
 import { acceptsNull } from '../signature/python-types.js';
 import type { Signature } from '../signature/signature.js';
 import { exceedsDepth, MAX_NESTING } from '../utils/nesting.js';
-
-const pythonRepr = (value: unknown): string =>
-  typeof value === 'string' ? `'${value}'` : JSON.stringify(value);
 
 /**
  * Missing required inputs and unknown keys are InputErrors carrying their names (Python only
@@ -21,8 +19,8 @@ export function checkInputs(
   const extra = Object.keys(inputs).filter((key) => !Object.hasOwn(signature.inputFields, key));
   if (extra.length > 0) {
     throw new InputError(
-      `Input contains fields not in signature: [${extra.map(pythonRepr).join(', ')}]. ` +
-        `Expected fields: [${expected.map(pythonRepr).join(', ')}]. ` +
+      `Input contains fields not in signature: ${pyRepr(extra)}. ` +
+        `Expected fields: ${pyRepr(expected)}. ` +
         'Remove them, or add them to the signature.',
       { extra },
     );
@@ -34,7 +32,7 @@ export function checkInputs(
     const present = expected.filter((name) => inputs[name] !== undefined);
     throw new InputError(
       'Not all input fields were provided to module. ' +
-        `Present: [${present.map(pythonRepr).join(', ')}]. Missing: [${missing.map(pythonRepr).join(', ')}].`,
+        `Present: ${pyRepr(present)}. Missing: ${pyRepr(missing)}.`,
       { missing },
     );
   }
@@ -45,7 +43,7 @@ export function checkInputs(
   });
   if (tooDeep.length > 0) {
     throw new InputError(
-      `Input fields nest deeper than ${MAX_NESTING} levels: [${tooDeep.map(pythonRepr).join(', ')}]. ` +
+      `Input fields nest deeper than ${MAX_NESTING} levels: ${pyRepr(tooDeep)}. ` +
         'Flatten the value, or pass it as text.',
     );
   }
@@ -59,7 +57,7 @@ export function checkInputs(
     if (!field.schema.safeParse(value).success) {
       logger.warn(
         `Type mismatch for field '${field.name}': expected ${field.typeName} based on given Signature, ` +
-          `but the provided value is incompatible: ${pythonRepr(value)}.`,
+          `but the provided value is incompatible: ${pyStr(value)}.`,
       );
     }
   }

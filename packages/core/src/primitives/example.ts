@@ -1,4 +1,5 @@
 import { InputError } from '../errors.js';
+import { pyRepr, pyStringRepr } from '../python/repr.js';
 
 export type ExampleData = Record<string, unknown>;
 
@@ -154,8 +155,9 @@ export class Example {
   toString(): string {
     const shown = Object.fromEntries(this.items());
     const { inputKeys } = own(this);
-    const keys = inputKeys ? `{${[...inputKeys].map((k) => `'${k}'`).join(', ')}}` : 'None';
-    return `${this.constructor.name}(${JSON.stringify(shown)}) (input_keys=${keys})`;
+    const keys = inputKeys ? `{${[...inputKeys].map(pyStringRepr).join(', ')}}` : 'None';
+    // Python's repr: `Example({'question': "it's"}) (input_keys={'question'})`.
+    return `${this.constructor.name}(${pyRepr(shown)}) (input_keys=${keys})`;
   }
 }
 
