@@ -1,6 +1,6 @@
 import { InputError } from '../errors.js';
-import type { Logger } from '../settings.js';
 import { pyRepr, pyStr } from '../python/repr.js';
+import type { Logger } from '../settings.js';
 import { acceptsNull } from '../signature/python-types.js';
 import type { Signature } from '../signature/signature.js';
 import { exceedsDepth, MAX_NESTING } from '../utils/nesting.js';
