@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Fails when a package imports a workspace package it does not declare, when the package graph
 // has a cycle, or when files inside one package import each other in a cycle.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -53,7 +54,7 @@ const packageGraph = new Map();
 const MAX_LINES = 400;
 const RENAMED_EXPORT = /export\s+(?:type\s+)?\{[^}]*\b\w+\s+as\s+\w+[^}]*\}/;
 const MAX_ASYNC_LOCAL_STORAGES = 2;
-const SPEC_CITATION = /(SESSION|FORMATS|CORE|OPTIMIZERS|API)(\.md| section| §| [0-9])/;
+const SPEC_CITATION = /(SESSION|FORMATS|CORE|OPTIMIZERS|API|TOOLCHAIN|STYLE)(\.md| section| §| [0-9])|§/;
 let asyncLocalStorages = 0;
 const checkShape = (file, text) => {
   const lines = text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
@@ -102,6 +103,19 @@ if (asyncLocalStorages > MAX_ASYNC_LOCAL_STORAGES) {
   problems.push(
     `${asyncLocalStorages} AsyncLocalStorage instances in packages/*/src (at most ${MAX_ASYNC_LOCAL_STORAGES}: use core's call frame)`,
   );
+}
+// Tests, READMEs, examples and benchmarks are read too: no design-note citation anywhere tracked.
+// Outside a git checkout (an unpacked tarball) there is no list of tracked files: skip.
+let tracked = [];
+try {
+  tracked = execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8' }).split('\0');
+} catch {}
+for (const path of tracked) {
+  if (!/\.(ts|mts|mjs|js|md)$/.test(path) || path === 'scripts/check-cycles.mjs') continue;
+  if (path.startsWith('packages/') && path.split('/')[2] === 'src') continue; // checked above
+  if (!existsSync(join(root, path))) continue;
+  const line = readFileSync(join(root, path), 'utf8').split('\n').findIndex((l) => SPEC_CITATION.test(l));
+  if (line >= 0) problems.push(`${path}:${line + 1} cites a design note; state the rule instead`);
 }
 const packageCycle = findCycle(packageGraph);
 if (packageCycle) problems.push(`package cycle: ${packageCycle.join(' -> ')}`);

@@ -12,7 +12,7 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 /**
  * A field schema as JSON Schema: zod 4 through `z.toJSONSchema`; a zod 3 schema (`zod/v3`)
- * through zod-to-json-schema, which silently returns an empty schema for zod 4 input (TOOLCHAIN.md).
+ * through zod-to-json-schema, which silently returns an empty schema for zod 4 input.
  * Unrepresentable types (History, custom checks) throw, which sends JSONAdapter to json_object mode.
  */
 export function toJsonSchema(schema: unknown): JsonSchema {

@@ -6,7 +6,8 @@ import { fieldType } from './type-note.js';
 
 /**
  * The TemplateAdapter's built-in template functions and its demo / history pairs
- * (§11.3). Values are Python text, except `{inputs()}`, which uses the rendered context.
+ * (a demo without inputs is skipped; its assistant message only appears when an output is present).
+ * Values are Python text, except `{inputs()}`, which uses the rendered context.
  */
 type Values = Readonly<Record<string, unknown>>;
 export type ParseModeName = 'json' | 'xml' | 'full_text' | 'chat';

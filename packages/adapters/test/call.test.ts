@@ -16,7 +16,7 @@ const QA = signature('question -> answer') as Signature;
 const INT = signature('question -> answer: int') as Signature;
 const base = { config: {}, demos: [], inputs: { question: 'q' } };
 
-describe('adapter.call (FORMATS 5.5)', () => {
+describe('adapter.call', () => {
   it('maps config to the request and passes the signal', async () => {
     const lm = new StubLM(['[[ ## answer ## ]]\nA']);
     const controller = new AbortController();
@@ -113,7 +113,7 @@ describe('adapter.call (FORMATS 5.5)', () => {
     );
   });
 
-  it('chooses response_format from the LM capabilities (FORMATS 7.2)', async () => {
+  it('chooses response_format from the LM capabilities', async () => {
     const formats = async (capabilities: ConstructorParameters<typeof StubLM>[1], sig = QA) => {
       const lm = new StubLM(['{"answer": "x"}'], capabilities);
       await new JSONAdapter().call({ ...base, lm, signature: sig });

@@ -7,7 +7,7 @@ const QA = signature('question -> answer') as Signature;
 const INT = signature('question -> answer: int') as Signature;
 const COT = signature('question -> reasoning, answer') as Signature;
 
-describe('ChatAdapter.parse (FORMATS 5.4, 12.7)', () => {
+describe('ChatAdapter.parse', () => {
   it('reads sections with or without the completed marker', () => {
     expect(chat.parse(QA, '[[ ## answer ## ]]\nDSPy is a framework.\n\n[[ ## completed ## ]]')).toEqual({
       answer: 'DSPy is a framework.',

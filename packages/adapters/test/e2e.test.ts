@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Adapter, ChatAdapter, JSONAdapter, TemplateAdapter, XMLAdapter } from '../src/index.js';
 
 // End to end: Predict + the real LM client (openai SDK) against a local OpenAI-compatible server.
-// The server records the exact request bodies; the expected messages are DSPy's (FORMATS.md §12).
+// The server records the exact request bodies; the expected messages are the ones Python DSPy 3.3.1 sends.
 interface SpecCase {
   signature: 'str' | 'int' | 'cot';
   adapter: string;

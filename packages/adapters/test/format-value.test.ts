@@ -29,7 +29,7 @@ describe('Python text of values', () => {
   });
 });
 
-describe('formatValue (FORMATS 2)', () => {
+describe('formatValue', () => {
   const str = { kind: 'str' } as const;
   it('numbers a list given to a str field as blobs', () => {
     expect(formatValue(str, ['alpha', 'beta'])).toBe('[1] «alpha»\n[2] «beta»');

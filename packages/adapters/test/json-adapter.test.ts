@@ -7,7 +7,7 @@ import { structuredOutputSchema, structuredResponseFormat } from '../src/interna
 const json = new JSONAdapter();
 const COT_INT = signature('question -> reasoning, answer: int') as Signature;
 
-describe('JSONAdapter.parse (FORMATS 7.4)', () => {
+describe('JSONAdapter.parse', () => {
   it('parses plain, fenced, prose-wrapped and unclosed objects', () => {
     const expected = { reasoning: 'r', answer: 42 };
     expect(json.parse(COT_INT, '{"reasoning": "r", "answer": 42}')).toEqual(expected);
@@ -54,7 +54,7 @@ describe('JSONAdapter.parse (FORMATS 7.4)', () => {
   });
 });
 
-describe('structured outputs schema (FORMATS 7.3, 12.5)', () => {
+describe('structured outputs schema', () => {
   it('matches DSPy on the wire for str, int and ChainOfThought', () => {
     expect(structuredResponseFormat(signature('question -> answer') as Signature)).toEqual({
       type: 'json_schema',

@@ -13,7 +13,7 @@ const parse = (text: string, value: unknown) => {
   return parseValue(value, typeInfoOf(field.schema), field.schema);
 };
 
-describe('parseValue (FORMATS 6)', () => {
+describe('parseValue', () => {
   it('keeps str values as Python text without unquoting', () => {
     expect(parse('str', '"quoted"')).toBe('"quoted"');
     expect(parse('str', 42)).toBe('42');

@@ -35,7 +35,7 @@ const history = new History([
   { question: 'Who are you?', answer: 'An assistant.' },
 ]);
 
-describe('FORMATS.md section 12 worked examples', () => {
+describe('worked examples captured from Python DSPy (Chat, JSON, XML; demos; history)', () => {
   it('has all 27 cases', () => expect(cases).toHaveLength(27));
   for (const c of cases) {
     it(`${c.adapter} on ${c.signature} (${c.case}) ${c.title}`, () => {

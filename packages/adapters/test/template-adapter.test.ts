@@ -14,7 +14,7 @@ const simple: TemplateMessage[] = [
   { role: 'user', content: 'Question: {question}' },
 ];
 
-describe('TemplateAdapter formatting (FORMATS 12.6)', () => {
+describe('TemplateAdapter formatting', () => {
   it('renders the templates alone when there are no demos or history', () => {
     const adapter = new TemplateAdapter({ messages: simple, parseMode: 'full_text' });
     expect(adapter.format(QA, [], { question: 'What is DSPy?' })).toEqual([

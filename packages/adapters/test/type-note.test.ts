@@ -6,7 +6,7 @@ import { noteSchema, placeholder, requirementTypeInfo } from '../src/type-note.j
 
 const output = (type: string) => (signature(`q -> out: ${type}`) as Signature).outputFields.out!;
 
-describe('per-type notes (FORMATS 3)', () => {
+describe('per-type notes', () => {
   it('writes the fixed notes', () => {
     expect(placeholder(output('str'))).toBe('{out}');
     expect(placeholder(output('bool'))).toBe(

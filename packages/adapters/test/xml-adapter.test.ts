@@ -13,7 +13,7 @@ const NESTED = signature({
   outputs: { tags: OutputField(z.array(z.string())), person: OutputField(Person) },
 }) as unknown as Signature;
 
-describe('XMLAdapter.parse (FORMATS 8.3)', () => {
+describe('XMLAdapter.parse', () => {
   it('reads stripped text, decoded entities and CDATA', () => {
     expect(xml.parse(signature('q -> answer: int') as Signature, '<answer> 42 </answer>')).toEqual({
       answer: 42,
@@ -76,7 +76,7 @@ describe('XMLAdapter.parse (FORMATS 8.3)', () => {
   });
 });
 
-describe('XMLAdapter formatting (FORMATS 8.1, 8.2)', () => {
+describe('XMLAdapter formatting', () => {
   it('writes nested outputs as elements and escapes only str outputs', () => {
     const messages = xml.format(
       NESTED,

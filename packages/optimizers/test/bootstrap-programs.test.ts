@@ -41,7 +41,7 @@ describe('BootstrapFewShot with several predictors', () => {
     });
   };
 
-  it('gives each predictor its own trace demos, then labeled demos (OPTIMIZERS.md 2.9)', async () => {
+  it('gives each predictor its own trace demos, then labeled demos', async () => {
     const logger = recordingLogger();
     const compiled = await compileWith(
       pipelineLM(true),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../src/rng.js';
 
-// Vectors from CPython 3.11 (OPTIMIZERS.md 7).
+// Vectors from CPython 3.11's random.Random: the optimizers shuffle and sample as Python does.
 describe('Random (CPython parity)', () => {
   it('draws the same 32-bit words as random.Random(0)', () => {
     const rng = new Random(0);

@@ -5,7 +5,7 @@ import { echoPredict, fakePredict, messagesOf } from './support.js';
 
 const seed = new History([{ question: 'S', answer: 'seed' }]);
 
-describe('calls and history policies (SESSION.md 4)', () => {
+describe('calls and history policies', () => {
   it('forward is the same as call: one turn with the question', async () => {
     const session = sessionify(echoPredict().predict);
     await session.forward({ question: 'Q1' });

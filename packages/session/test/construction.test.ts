@@ -3,7 +3,7 @@ import { Session, sessionify } from '@dspy-ts/session';
 import { describe, expect, it } from 'vitest';
 import { echoPredict, withWarnings } from './support.js';
 
-describe('construction (SESSION.md 2)', () => {
+describe('construction', () => {
   it('sessionify returns a Session and passes options through', () => {
     const session = sessionify(new Predict('question -> answer'), {
       maxTurns: 5,

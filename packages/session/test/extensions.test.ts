@@ -6,7 +6,7 @@ import { type Session, SessionState, SessionStateError, sessionify, type Turn } 
 import { describe, expect, it } from 'vitest';
 import { captureLogger, deferred, echoPredict, messagesOf } from './support.js';
 
-describe('onTurn (SESSION.md 12.1)', () => {
+describe('onTurn', () => {
   it('fires once per recorded turn with (turn, session), after the append', async () => {
     const seen: [number, unknown, unknown, number][] = [];
     const session = sessionify(echoPredict().predict, {
@@ -76,7 +76,7 @@ describe('onTurn (SESSION.md 12.1)', () => {
   });
 });
 
-describe('maxStoredTurns and copyMode (SESSION.md 12.2)', () => {
+describe('maxStoredTurns and copyMode', () => {
   it('maxStoredTurns 3 over 8 calls keeps Q5..Q7 with continuing indexes', async () => {
     const session = sessionify(echoPredict().predict, { maxStoredTurns: 3 });
     for (let i = 0; i < 8; i++) await session.call({ question: `Q${i}` });
@@ -117,7 +117,7 @@ describe('maxStoredTurns and copyMode (SESSION.md 12.2)', () => {
   });
 });
 
-describe('per-user state (SESSION.md 12.3)', () => {
+describe('per-user state', () => {
   it('useState keeps alice, bob and the default state apart', async () => {
     const session = sessionify(echoPredict().predict);
     const alice = session.newState();

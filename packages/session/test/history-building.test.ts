@@ -6,7 +6,7 @@ import { echoPredict, fakePredict, LineAdapter } from './support.js';
 const snapshots = (session: { turns: readonly { historySnapshot: History }[] }) =>
   session.turns.map((t) => t.historySnapshot.messages);
 
-describe('history building (SESSION.md 5)', () => {
+describe('history building', () => {
   it('records inputs and outputs of a call', async () => {
     const session = sessionify(fakePredict('question -> answer', [{ answer: 'Hello!' }]).predict);
     await session.call({ question: 'Hi' });

@@ -16,7 +16,7 @@ async function withAnswers(...answers: string[]) {
   return session;
 }
 
-describe('linearization (SESSION.md 8)', () => {
+describe('linearization into examples', () => {
   it('turns two turns into two examples with their snapshots', async () => {
     const session = await withAnswers('A', 'A');
     const [ex0, ex1] = await session.toExamples();

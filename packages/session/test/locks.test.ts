@@ -25,7 +25,7 @@ function expectConsistent(session: Session): void {
   }
 }
 
-describe('locks and concurrency (SESSION.md 10)', () => {
+describe('locks and concurrency', () => {
   it("lock 'async': acall works and concurrent calls run in invocation order", async () => {
     const session = sessionify(slowEcho().predict, { lock: 'async' });
     await session.acall({ question: 'first' });

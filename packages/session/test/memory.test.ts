@@ -60,7 +60,7 @@ class CountingConsolidator extends Module {
 
 const workerOf = (root: Session<Agent>) => root.module.worker as unknown as Session;
 
-describe('withMemory (SESSION.md 12.4)', () => {
+describe('withMemory', () => {
   it('makes module.worker a child Session; alice and bob node states hold 2 and 1 worker turns', async () => {
     const { lm } = recordingLM();
     const root = withMemory(new Agent());

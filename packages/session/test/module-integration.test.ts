@@ -12,7 +12,7 @@ class Agent extends Module {
 
 const adapter = new LineAdapter();
 
-describe('a Session is a Module (SESSION.md 11)', () => {
+describe('a Session is a Module', () => {
   it('is a Module whose predictor names are prefixed module', () => {
     const bare = sessionify(new Predict('question -> answer'));
     expect(bare).toBeInstanceOf(Module);

@@ -39,7 +39,7 @@ async function twoTurns(options: Parameters<typeof sessionify>[1] = {}) {
   return session;
 }
 
-describe('persistence (SESSION.md 9)', () => {
+describe('persistence', () => {
   it('save then loadFrom restores version 2, the turns and rebuilt snapshots', async () => {
     const path = await tempFile();
     const session = await twoTurns();

@@ -9,7 +9,7 @@ async function session3(options: Parameters<typeof sessionify>[1] = {}) {
   return session;
 }
 
-describe('scoring (SESSION.md 7)', () => {
+describe('scoring', () => {
   it('stores 1/0 scores on each turn and returns them in order', async () => {
     const session = await session3();
     const scores = await session.score((_ex, pred) => (pred.answer === 'A:Q2' ? 0 : 1));

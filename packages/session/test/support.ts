@@ -53,8 +53,8 @@ export function setForward(
 export type Calls = Record<string, unknown>[];
 
 /**
- * A Predict whose `forward` is an instance-level fake returning canned outputs in order (the test
- * double of SESSION.md 13). It records the inputs it received.
+ * A Predict whose `forward` is an instance-level fake returning canned outputs in order (a test
+ * double standing in for a real predictor). It records the inputs it received.
  */
 export function fakePredict(
   sig: SignatureInput,

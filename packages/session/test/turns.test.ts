@@ -10,7 +10,7 @@ async function withTurns(...questions: string[]) {
   return { session, calls };
 }
 
-describe('turns and editing (SESSION.md 6)', () => {
+describe('turns and editing', () => {
   it('addTurn on an empty session has an empty snapshot and feeds the next call', async () => {
     const { session, calls } = await withTurns();
     const turn = session.addTurn({ inputs: { question: 'Q0' }, outputs: { answer: 'A0' } });

@@ -29,7 +29,7 @@ class Agent extends Module {
   }
 }
 
-describe('the wrapped module (SESSION.md 3)', () => {
+describe('the wrapped module', () => {
   it('gives a root Predict a History input `history` and leaves the original unchanged', () => {
     const original = new Predict('question -> answer');
     const session = sessionify(original);

@@ -58,7 +58,7 @@ async function expectConflict(
 }
 
 /**
- * The behavior every SessionStore shares (API.md "Stores"). `makeHarness` runs before each test.
+ * The behavior every SessionStore shares (the "Stores" section of the README). `makeHarness` runs before each test.
  */
 export function describeStoreContract(
   name: string,
