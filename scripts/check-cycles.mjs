@@ -114,7 +114,9 @@ for (const path of tracked) {
   if (!/\.(ts|mts|mjs|js|md)$/.test(path) || path === 'scripts/check-cycles.mjs') continue;
   if (path.startsWith('packages/') && path.split('/')[2] === 'src') continue; // checked above
   if (!existsSync(join(root, path))) continue;
-  const line = readFileSync(join(root, path), 'utf8').split('\n').findIndex((l) => SPEC_CITATION.test(l));
+  const line = readFileSync(join(root, path), 'utf8')
+    .split('\n')
+    .findIndex((l) => SPEC_CITATION.test(l));
   if (line >= 0) problems.push(`${path}:${line + 1} cites a design note; state the rule instead`);
 }
 const packageCycle = findCycle(packageGraph);
