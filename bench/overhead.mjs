@@ -5,6 +5,7 @@
 // 2. In-process with DummyLM: microseconds per call (p50) for format + parse + session.
 
 import { chatCompletion, framework, sessionPackage } from './lib/fixtures.mjs';
+import { profileLayers } from './lib/layer-profile.mjs';
 import { dep } from './lib/load.mjs';
 import { main, row } from './lib/report.mjs';
 import { startServerProcess } from './lib/server-process.mjs';
@@ -128,6 +129,22 @@ export async function run() {
         baseline,
         ratio: r.lmAtCap.ratio,
         data,
+      }),
+    );
+    // Where the full stack's extra time goes: CPU samples per layer (bench/lib/layer-profile.mjs),
+    // full stack minus raw SDK, scaled to the median call. `node bench/profile.mjs layers` prints
+    // the whole table with LM.request and Predict alone.
+    const layers = await profileLayers({ raw: variants.raw, full: variants.full }, { blocks: 12 });
+    const extra = Object.keys({ ...layers.raw.layers, ...layers.full.layers })
+      .map((layer) => [layer, (layers.full.layers[layer] ?? 0) - (layers.raw.layers[layer] ?? 0)])
+      .sort((a, b) => b[1] - a[1]);
+    rows.push(
+      row({
+        bench: 'overhead',
+        figure: 'of which, by layer (CPU samples, full stack minus raw SDK, scaled to the median call)',
+        value: extra.map(([layer, us]) => `${layer} ${us >= 0 ? '+' : ''}${us.toFixed(0)} µs`).join('; '),
+        baseline: `profiled run: raw ${fmtMs(layers.raw.wallUs / 1000)}, full ${fmtMs(layers.full.wallUs / 1000)}`,
+        data: { layers },
       }),
     );
   } finally {
