@@ -230,8 +230,10 @@ const isSignatureState = (value: unknown): value is SignatureState =>
 
 /** DSPy's rule: n > 1 with a low or unset temperature samples at 0.7 instead. */
 function applySamplingRule(config: Record<string, unknown>, lm: LanguageModel): void {
-  const temperature = (config.temperature as number | undefined) || lm.defaults?.temperature;
-  const n = (config.n as number | undefined) ?? lm.defaults?.n ?? 1;
+  // Read once: an LM may build its defaults on each access.
+  const defaults = lm.defaults;
+  const temperature = (config.temperature as number | undefined) || defaults?.temperature;
+  const n = (config.n as number | undefined) ?? defaults?.n ?? 1;
   if (n > 1 && (temperature === undefined || temperature === null || temperature <= 0.15))
     config.temperature = 0.7;
 }
