@@ -5,6 +5,7 @@
 // any malformed reply under 100 ms in every adapter, and 1 MB about 10x that (linear).
 // A fast-check probe then feeds generated hostile replies of up to 1 MB to every adapter with a
 // time budget linear in the input's size.
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { pkg } from './lib/load.mjs';
 import { main, row } from './lib/report.mjs';
@@ -66,49 +67,9 @@ function timeParse(adapter, sig, text, runs) {
 }
 
 // The fragments of the fuzz tests (packages/adapters/test/hostile-output.test.ts), at up to 1 MB.
-const FRAGMENTS = [
-  '[',
-  ']',
-  '{',
-  '}',
-  '(',
-  ')',
-  '"',
-  "'",
-  '“',
-  ',',
-  ':',
-  '\n',
-  ' ',
-  '\\',
-  '\\u12',
-  'x',
-  '1',
-  '-',
-  '.',
-  'e',
-  'True',
-  'None',
-  'NaN',
-  '...',
-  '//',
-  '/*',
-  '*/',
-  '<a>',
-  '</a>',
-  '</',
-  '<',
-  '&',
-  '&amp;',
-  '<![CDATA[',
-  '<answer>',
-  '</answer>',
-  '[[ ## answer ## ]]\n',
-  '[[ ## completed ## ]]',
-  '```json\n',
-  '```',
-  '{"answer": ',
-];
+const FRAGMENTS = JSON.parse(
+  readFileSync(new URL('../packages/adapters/test/fixtures/hostile-fragments.json', import.meta.url), 'utf8'),
+);
 const hostile = fc
   .tuple(
     fc.array(fc.constantFrom(...FRAGMENTS), { minLength: 1, maxLength: 8 }),

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { context, DummyLM, InputError, Predict, type Signature, signature } from '@dspy-ts/core';
 import { exceedsDepth, MAX_NESTING } from '@dspy-ts/core/internal';
 import fc from 'fast-check';
@@ -160,51 +161,11 @@ describe('deeply nested replies', () => {
   });
 });
 
-// Fragments models and attackers repeat: brackets, quotes, markers, tags, escapes, comments.
-const FRAGMENTS = [
-  '[',
-  ']',
-  '{',
-  '}',
-  '(',
-  ')',
-  '"',
-  "'",
-  '“',
-  ',',
-  ':',
-  '\n',
-  ' ',
-  '\\',
-  '\\u12',
-  'x',
-  '1',
-  '-',
-  '.',
-  'e',
-  'True',
-  'None',
-  'NaN',
-  '...',
-  '//',
-  '/*',
-  '*/',
-  '<a>',
-  '</a>',
-  '</',
-  '<',
-  '&',
-  '&amp;',
-  '<![CDATA[',
-  '<answer>',
-  '</answer>',
-  '[[ ## answer ## ]]\n',
-  '[[ ## completed ## ]]',
-  '```json\n',
-  '```',
-  '{"answer": ',
-  '"answer"',
-];
+// Fragments models and attackers repeat: brackets, quotes, markers, tags, escapes, comments
+// (shared with bench/hostile-output.mjs, which runs them at up to 1 MB).
+const FRAGMENTS: readonly string[] = JSON.parse(
+  readFileSync(new URL('./fixtures/hostile-fragments.json', import.meta.url), 'utf8'),
+);
 
 /** A hostile completion: a few fragments repeated, as a stuck or adversarial model writes them. */
 const hostileCompletion = (maxRepeats: number) =>
