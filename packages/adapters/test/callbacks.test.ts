@@ -31,6 +31,18 @@ function recorder(): Callback & { events: Event[] } {
   };
 }
 
+// One Predict call, plain or streamed: format and parse inside the module call, around the LM request.
+const PREDICT_CALL_HOOKS = [
+  'moduleStart',
+  'formatStart',
+  'formatEnd',
+  'lmStart',
+  'lmEnd',
+  'parseStart',
+  'parseEnd',
+  'moduleEnd',
+];
+
 describe('adapter callbacks', () => {
   it('wrap format and parse inside the predictor call, around the LM request', async () => {
     const cb = recorder();
@@ -38,16 +50,7 @@ describe('adapter callbacks', () => {
     await context({ callbacks: [cb], lm, adapter: new ChatAdapter() }, () =>
       new Predict('question -> answer').call({ question: 'Capital of France?' }),
     );
-    expect(cb.events.map((e) => e.hook)).toEqual([
-      'moduleStart',
-      'formatStart',
-      'formatEnd',
-      'lmStart',
-      'lmEnd',
-      'parseStart',
-      'parseEnd',
-      'moduleEnd',
-    ]);
+    expect(cb.events.map((e) => e.hook)).toEqual(PREDICT_CALL_HOOKS);
     const predictId = cb.events[0]!.callId;
     const starts = cb.events.filter((e) => e.hook.endsWith('Start') && e.hook !== 'moduleStart');
     expect(starts.map((e) => e.parent)).toEqual([predictId, predictId, predictId]);
@@ -93,16 +96,7 @@ describe('adapter callbacks', () => {
       }
     });
     expect(events).toContain('delta');
-    expect(cb.events.map((e) => e.hook)).toEqual([
-      'moduleStart',
-      'formatStart',
-      'formatEnd',
-      'lmStart',
-      'lmEnd',
-      'parseStart',
-      'parseEnd',
-      'moduleEnd',
-    ]);
+    expect(cb.events.map((e) => e.hook)).toEqual(PREDICT_CALL_HOOKS);
     const [moduleStart, , , lmStart, lmEnd] = cb.events;
     expect(lmStart!.parent).toBe(moduleStart!.callId);
     expect(lmEnd!.callId).toBe(lmStart!.callId);
