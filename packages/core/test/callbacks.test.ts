@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  activeCallId,
-  type Callback,
-  context,
-  DummyLM,
-  LM,
-  Module,
-  Predict,
-  Tool,
-  ToolCalls,
-} from '../src/index.js';
+import { activeCallId, type Callback, context, DummyLM, LM, Predict, Tool, ToolCalls } from '../src/index.js';
 import { withCallbacks } from '../src/internal.js';
 import { FAKE_KEY, useHarness } from './lm/helpers.js';
 import { LineAdapter } from './support/test-adapter.js';
+import { TwoSteps } from './support/two-steps.js';
 
 /** One observed hook: which, its call id, the id that was active when it started, and the payload. */
 interface Event {
@@ -42,16 +33,6 @@ function recorder(): Callback & { events: Event[] } {
     onToolStart: start('toolStart'),
     onToolEnd: end('toolEnd'),
   };
-}
-
-class TwoSteps extends Module<{ question: string }> {
-  draft = new Predict('question -> draft');
-  polish = new Predict('draft -> answer');
-
-  async forward({ question }: { question: string }) {
-    const { draft } = await this.draft.call({ question });
-    return this.polish.call({ draft });
-  }
 }
 
 const twoStepLm = () => new DummyLM([{ draft: 'rough' }, { answer: 'fine' }]);

@@ -9,18 +9,9 @@ import { formatSpanTree, openTelemetry } from '../src/otel/index.js';
 import { FAKE_KEY, useHarness } from './lm/helpers.js';
 import { LineAdapter } from './support/test-adapter.js';
 import { useTracing } from './support/tracing.js';
+import { TwoSteps } from './support/two-steps.js';
 
 const tracing = useTracing();
-
-class TwoSteps extends Module<{ question: string }> {
-  draft = new Predict('question -> draft');
-  polish = new Predict('draft -> answer');
-
-  async forward({ question }: { question: string }) {
-    const { draft } = await this.draft.call({ question });
-    return this.polish.call({ draft });
-  }
-}
 
 const tree = () => formatSpanTree(tracing.spans(), { durations: false });
 
