@@ -3,9 +3,9 @@
 // same compile again with a fresh LM on the same cache folder must make zero requests (counted at
 // the server), once from the memory LRU and once from disk only.
 import { rmSync } from 'node:fs';
-import { framework, tempDir } from './lib/fixtures.mjs';
+import { coldCompiles, rawReplay } from './lib/compile-runs.mjs';
+import { framework } from './lib/fixtures.mjs';
 import { pkg } from './lib/load.mjs';
-import { rawReplay } from './lib/raw-replay.mjs';
 import { main, row } from './lib/report.mjs';
 import { startServerProcess } from './lib/server-process.mjs';
 import { fmtMs, fmtX, median, now } from './lib/stats.mjs';
@@ -48,16 +48,7 @@ export async function run() {
       const demos = compiled.predictors()[0].demos.length;
       return { wall, requests: requestCount, peakInFlight, demos };
     };
-    // One untimed compile warms the JIT and the keep-alive sockets.
-    const warmupDir = tempDir('compile-warmup');
-    dirs.push(warmupDir);
-    await compileOnce(warmupDir);
-    const cold = [];
-    for (let i = 0; i < REPEATS; i++) {
-      const dir = tempDir('compile-cache');
-      dirs.push(dir);
-      cold.push(await compileOnce(dir));
-    }
+    const cold = await coldCompiles(compileOnce, { name: 'compile', repeats: REPEATS, dirs });
     // Same-run baseline: the raw SDK replaying the last cold run's 100 request bodies, 8 at a time.
     const bodies = (await server.requests()).map((r) => r.body);
     const replay = await rawReplay(server.url, bodies, CONCURRENCY);

@@ -4,9 +4,9 @@
 // request at full latency (it waits for its minibatch and the child waits for it). Then the same
 // compile with a fresh LM on the same cache folder must make zero requests.
 import { rmSync } from 'node:fs';
-import { framework, tempDir } from './lib/fixtures.mjs';
+import { coldCompiles, rawReplay } from './lib/compile-runs.mjs';
+import { framework } from './lib/fixtures.mjs';
 import { pkg } from './lib/load.mjs';
-import { rawReplay } from './lib/raw-replay.mjs';
 import { main, row } from './lib/report.mjs';
 import { startServerProcess } from './lib/server-process.mjs';
 import { fmtMs, fmtX, median, now } from './lib/stats.mjs';
@@ -76,15 +76,7 @@ export async function run() {
         best: details.valAggregateScores[details.bestIdx],
       };
     };
-    const warmupDir = tempDir('gepa-warmup');
-    dirs.push(warmupDir);
-    await compileOnce(warmupDir);
-    const cold = [];
-    for (let i = 0; i < REPEATS; i++) {
-      const dir = tempDir('gepa-cache');
-      dirs.push(dir);
-      cold.push(await compileOnce(dir));
-    }
+    const cold = await coldCompiles(compileOnce, { name: 'gepa', repeats: REPEATS, dirs });
     // Same-run baseline: the raw SDK replaying the last cold run's requests, 8 at a time (a flat
     // pool, so it is faster than any GEPA run can be: GEPA waits for each minibatch).
     const bodies = (await server.requests()).map((r) => r.body);
